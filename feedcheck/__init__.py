@@ -1,0 +1,48 @@
+"""feedcheck: check merchant product catalogues for the fields publishers need.
+
+The public API is exactly what ``__all__`` lists; everything else is private and may change.
+"""
+
+from feedcheck.codes import CODES, Severity
+from feedcheck.errors import (
+    FeedError,
+    LimitExceededError,
+    MalformedFeedError,
+    NotAFeedError,
+    UndecodableError,
+    UnsafeInputError,
+    UnsupportedCompressionError,
+    UsageError,
+)
+from feedcheck.limits import Limits
+from feedcheck.profile import FieldSpec, Profile, Tier, load_profile
+from feedcheck.report import Example, FieldReport, Issue, Missing, Report, Source
+from feedcheck.validate import validate
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CODES",
+    "Example",
+    "FeedError",
+    "FieldReport",
+    "FieldSpec",
+    "Issue",
+    "LimitExceededError",
+    "Limits",
+    "MalformedFeedError",
+    "Missing",
+    "NotAFeedError",
+    "Profile",
+    "Report",
+    "Severity",
+    "Source",
+    "Tier",
+    "UndecodableError",
+    "UnsafeInputError",
+    "UnsupportedCompressionError",
+    "UsageError",
+    "__version__",
+    "load_profile",
+    "validate",
+]

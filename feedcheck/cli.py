@@ -1,0 +1,126 @@
+"""The ``feedcheck`` command: a thin layer over the library.
+
+Exit codes: 0 read and no error; 1 read and has errors; 2 usage error; 3 the input cannot be
+used as a feed (one line on stderr); 4 an internal error (a bug: one line on stderr).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any, BinaryIO
+
+import click
+
+from feedcheck.errors import FeedError, UsageError
+from feedcheck.limits import Limits
+from feedcheck.profile import Tier, load_profile
+from feedcheck.validate import validate
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_UNUSABLE, EXIT_INTERNAL = 0, 1, 2, 3, 4
+
+
+def _fail(code: int, message: str) -> None:
+    click.echo(f"feedcheck: {message}", err=True)
+    sys.exit(code)
+
+
+def _run(action: Callable[[], Any]) -> Any:
+    try:
+        return action()
+    except FeedError as exc:
+        _fail(EXIT_UNUSABLE, f"cannot use this file: {exc.message}")
+    except UsageError as exc:
+        raise click.UsageError(str(exc)) from None
+    except KeyboardInterrupt:
+        _fail(130, "interrupted")
+    except Exception as exc:  # never a traceback for support staff
+        _fail(EXIT_INTERNAL, f"internal error ({type(exc).__name__}: {exc}); please report it")
+    return None  # pragma: no cover
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="feedcheck")
+def main() -> None:
+    """Check product catalogue feeds (CSV or XML) for the fields publishers need."""
+
+
+@main.command("validate")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Report as text for people or JSON for programs.",
+)
+@click.option("--profile", default="default", show_default=True, help="Bundled profile name or a TOML file.")
+@click.option("--input-format", type=click.Choice(["csv", "xml"]), default=None, help="Force the feed format.")
+@click.option("--encoding", default=None, help="Force the text encoding (e.g. cp1252).")
+@click.option("--delimiter", default=None, help="Force the CSV delimiter: , ; | or tab.")
+@click.option("--item-element", default=None, help="Force the XML record element (e.g. product).")
+@click.option("--map", "maps", multiple=True, metavar="COLUMN=FIELD", help='Force a mapping, e.g. "Prix TTC=price".')
+@click.option("--currency", default=None, help="Currency of prices that name none (ISO code, e.g. EUR).")
+@click.option("--max-bytes", type=click.IntRange(min=1), default=None, help="Refuse feeds larger than this.")
+@click.option("--max-items", type=click.IntRange(min=1), default=None, help="Refuse feeds with more records.")
+def validate_command(
+    file: str,
+    output: str,
+    profile: str,
+    input_format: str | None,
+    encoding: str | None,
+    delimiter: str | None,
+    item_element: str | None,
+    maps: tuple[str, ...],
+    currency: str | None,
+    max_bytes: int | None,
+    max_items: int | None,
+) -> None:
+    """Check FILE (a path, or - for standard input) and report what is missing or invalid."""
+    overrides: dict[str, int] = {}
+    if max_bytes is not None:
+        overrides["max_bytes"] = max_bytes
+    if max_items is not None:
+        overrides["max_items"] = max_items
+    limits = Limits(**overrides)
+    source: str | BinaryIO = sys.stdin.buffer if file == "-" else file
+
+    def action() -> Any:
+        return validate(
+            source,
+            profile=profile,
+            format=input_format,  # type: ignore[arg-type]
+            encoding=encoding,
+            delimiter=delimiter,
+            item_element=item_element,
+            mapping=list(maps),
+            currency=currency,
+            limits=limits,
+        )
+
+    report = _run(action)
+    if output == "json":
+        click.echo(report.model_dump_json(indent=2))
+    else:
+        click.echo(report.to_text(), nl=False)
+    sys.exit(EXIT_OK if report.valid else EXIT_INVALID)
+
+
+@main.command("fields")
+@click.option("--profile", default="default", show_default=True, help="Bundled profile name or a TOML file.")
+def fields_command(profile: str) -> None:
+    """List the profile's canonical fields, their tier and the column names that map to them."""
+    prof = _run(lambda: load_profile(profile))
+    click.echo(f"Profile {prof.name}: {prof.description}")
+    for tier in Tier:
+        click.echo(f"\n{tier.value.replace('_', ' ')}:")
+        for spec in prof.by_tier(tier):
+            aliases = ", ".join(spec.aliases)
+            click.echo(f"  {spec.name:<26} {aliases}")
+    if prof.sale_price_aliases:
+        click.echo(f"\nsale price (becomes price when filled): {', '.join(prof.sale_price_aliases)}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

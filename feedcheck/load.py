@@ -1,0 +1,134 @@
+"""Source to table: open, sniff, decode and read a feed into a DataFrame of strings."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+import polars as pl
+from lxml import etree
+
+from feedcheck.errors import NotAFeedError, UsageError
+from feedcheck.limits import Limits
+from feedcheck.read_csv import LINE, RawIssue, read_csv
+from feedcheck.read_xml import read_xml
+from feedcheck.report import Source
+from feedcheck.sniff import (
+    ItemElement,
+    decode_text,
+    detect_bom,
+    refuse_entities,
+    sniff_delimiter,
+    sniff_format,
+    sniff_item_element,
+    xml_declared_encoding,
+    xml_parser_options,
+)
+from feedcheck.source import SourceLike, open_source
+
+HEAD = 1 << 20
+
+
+@dataclass
+class ReadOptions:
+    format: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    item_element: str | None = None
+    limits: Limits = field(default_factory=Limits)
+
+
+@dataclass
+class Table:
+    """A feed as read: one String column per source column, plus the LINE column."""
+
+    frame: pl.DataFrame
+    columns: list[str]
+    source: Source
+    issues: list[RawIssue]
+    multi: set[str] = field(default_factory=set)
+
+
+def _delimiter(value: str | None) -> str | None:
+    if value is None:
+        return None
+    named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+    value = named.get(value.lower(), value)
+    if len(value) != 1:
+        raise UsageError(f"The delimiter must be one character (or tab), got {value!r}.")
+    return value
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def _load_csv(data: bytes, options: ReadOptions, source: Source) -> Table:
+    text, enc = decode_text(data, options.encoding)
+    _, bom_size = detect_bom(data)
+    if enc.encoding == "utf-8" and not enc.bad_count:
+        buf = data[bom_size:] if enc.bom else data
+    else:
+        buf = text.encode("utf-8")
+    del text
+    delimiter = _delimiter(options.delimiter) or sniff_delimiter(buf[:200_000].decode("utf-8", errors="replace"))
+    issues: list[RawIssue] = []
+    if enc.bad_count:
+        lines = sorted({_line_of(data, off) for off in enc.bad_offsets[:200]})
+        issues.append(RawIssue("encoding-invalid-bytes", lines[:20], enc.bad_count, [enc.encoding]))
+    elif enc.encoding not in ("utf-8", "ascii") and not options.encoding:
+        issues.append(RawIssue("encoding-not-utf8", [], 1, [enc.encoding]))
+    table = read_csv(buf, delimiter, options.limits)
+    source.encoding = enc.encoding
+    source.bom = enc.bom
+    source.delimiter = delimiter
+    return Table(table.frame, table.columns, source, issues + table.issues)
+
+
+def _named_item_element(head: bytes, name: str) -> ItemElement:
+    """The record element the caller named (local name, prefixed name or Clark notation)."""
+    want = name.rsplit(":", 1)[-1] if not name.startswith("{") else name
+    stack: list[str] = []
+    try:
+        for event, elem in etree.iterparse(io.BytesIO(head), events=("start", "end"), **xml_parser_options()):
+            if not isinstance(elem.tag, str):
+                continue
+            local = elem.tag.rsplit("}", 1)[-1]
+            if event == "start":
+                stack.append(local)
+                if want in (local, elem.tag):
+                    return ItemElement(elem.tag, "/".join(stack))
+            else:
+                stack.pop()
+    except etree.XMLSyntaxError:
+        pass
+    raise UsageError(f"The feed has no element <{name}> near its start.")
+
+
+def load(source_like: SourceLike, options: ReadOptions) -> Table:
+    opened = open_source(source_like, options.limits)
+    head = opened.head(HEAD)
+    fmt = options.format or sniff_format(head)
+    if fmt not in ("csv", "xml"):
+        raise UsageError(f"The format must be csv or xml, got {fmt!r}.")
+    source = Source(
+        name=opened.name,
+        format=fmt,
+        encoding="utf-8",
+        compression=opened.compression,
+        member=opened.member,
+    )
+    if fmt == "csv":
+        return _load_csv(opened.read_all(), options, source)
+    refuse_entities(head)
+    item = _named_item_element(head, options.item_element) if options.item_element else sniff_item_element(head)
+    source.encoding = options.encoding or xml_declared_encoding(head) or "utf-8"
+    source.bom = detect_bom(head)[0] is not None
+    source.item_element = item.path
+    xml = read_xml(opened.open, item, options.limits)
+    if xml.frame.height == 0:
+        raise NotAFeedError(f"The XML has no <{item.path.rsplit('/', 1)[-1]}> records.")
+    return Table(xml.frame, xml.columns, source, xml.issues, xml.multi)
+
+
+__all__ = ["LINE", "ReadOptions", "Table", "load"]

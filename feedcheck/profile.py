@@ -1,0 +1,114 @@
+"""Profiles: which canonical fields a feed should have, at which tier, under which names.
+
+A profile is a TOML file (see ``schemas/default.toml``); the bundled ones are found by name,
+any other by path.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from enum import StrEnum
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from feedcheck.errors import UsageError
+
+
+class Tier(StrEnum):
+    mandatory = "mandatory"
+    strongly_recommended = "strongly_recommended"
+    useful = "useful"
+
+
+Kind = Literal[
+    "id",
+    "text",
+    "title",
+    "description",
+    "url",
+    "price",
+    "gtin",
+    "availability",
+    "condition",
+    "gender",
+    "age_group",
+    "date",
+    "date_range",
+    "integer",
+    "category",
+    "currency",
+    "enum_text",
+]
+
+
+class FieldSpec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    tier: Tier
+    kind: Kind = "text"
+    multi: bool = False
+    aliases: tuple[str, ...] = ()
+    note: str = ""
+
+
+class Profile(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    description: str = ""
+    fields: tuple[FieldSpec, ...]
+    sale_price_aliases: tuple[str, ...] = Field(default=())
+
+    def field(self, name: str) -> FieldSpec | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+    def by_tier(self, tier: Tier) -> list[FieldSpec]:
+        return [f for f in self.fields if f.tier == tier]
+
+
+def bundled_profiles() -> list[str]:
+    folder = resources.files("feedcheck.schemas")
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def _parse(data: bytes, origin: str) -> Profile:
+    try:
+        doc = tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"The profile {origin} is not valid TOML: {exc}") from None
+    head = doc.get("profile", {})
+    fields = [{"name": name, **spec} for name, spec in doc.get("fields", {}).items()]
+    try:
+        return Profile(
+            name=head.get("name", origin),
+            description=head.get("description", ""),
+            fields=tuple(FieldSpec(**f) for f in fields),
+            sale_price_aliases=tuple(doc.get("sale_price", {}).get("aliases", ())),
+        )
+    except (ValidationError, TypeError) as exc:
+        raise UsageError(f"The profile {origin} is invalid: {exc}") from None
+
+
+@lru_cache(maxsize=32)
+def _load_bundled(name: str) -> Profile:
+    return _parse(resources.files("feedcheck.schemas").joinpath(f"{name}.toml").read_bytes(), name)
+
+
+def load_profile(profile: str | Path | Profile | None = None) -> Profile:
+    """A bundled profile by name ("default", "google"), a TOML file by path, or a Profile."""
+    if isinstance(profile, Profile):
+        return profile
+    if profile is None:
+        return _load_bundled("default")
+    text = str(profile)
+    if text in bundled_profiles():
+        return _load_bundled(text)
+    path = Path(text)
+    if path.is_file():
+        return _parse(path.read_bytes(), str(path))
+    raise UsageError(f"Unknown profile {text!r}: use one of {', '.join(bundled_profiles())} or a path to a TOML file.")

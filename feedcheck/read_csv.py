@@ -1,0 +1,221 @@
+"""Read delimited text into a DataFrame of strings, with the line where each record starts.
+
+polars parses the cells; it gives no positions, so a vectorised byte scan (numpy masks over
+the whole buffer) finds where each record starts, how many fields it has, and which lines are
+blank. When the two disagree (quotes that do not pair up as RFC 4180 wants), the file is read
+again by Python's lenient ``csv`` module and the irregularity is reported.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+
+from feedcheck.errors import LimitExceededError, MalformedFeedError
+from feedcheck.limits import Limits
+
+LINE = "__line__"
+
+
+@dataclass
+class RawIssue:
+    """A structural finding, before it becomes a report issue."""
+
+    code: str
+    lines: list[int]
+    count: int
+    values: list[str] = field(default_factory=list)
+    column: str | None = None
+
+
+@dataclass
+class CsvTable:
+    frame: pl.DataFrame  # one String column per header name, plus LINE (Int64)
+    columns: list[str]  # header names as the merchant wrote them (made unique)
+    issues: list[RawIssue]
+
+
+@dataclass
+class _Scan:
+    starts: np.ndarray  # byte offset where each record starts (header first)
+    ends: np.ndarray  # byte offset of each record's terminating newline (or EOF)
+    lines: np.ndarray  # 1-based line where each record starts
+    fields: np.ndarray  # delimiter-separated field count of each record
+    blank: np.ndarray  # bool: record is an empty line
+    unclosed_quote: bool
+
+
+def _positions(arr: np.ndarray, byte: int) -> np.ndarray:
+    return np.flatnonzero(arr == byte)
+
+
+def scan(buf: bytes, delimiter: str, quote: str | None = '"') -> _Scan:
+    """Record boundaries by quote parity: a newline ends a record when an even number of
+    quote characters precede it (doubled quotes inside a cell keep the parity)."""
+    arr = np.frombuffer(buf, dtype=np.uint8)
+    newlines = _positions(arr, 10)
+    delims = _positions(arr, ord(delimiter))
+    quotes = _positions(arr, ord(quote)) if quote else np.empty(0, dtype=np.int64)
+    if quotes.size:
+        terminators = newlines[(np.searchsorted(quotes, newlines) & 1) == 0]
+        delims = delims[(np.searchsorted(quotes, delims) & 1) == 0]
+    else:
+        terminators = newlines
+    starts = np.concatenate(([0], terminators + 1))
+    ends = np.concatenate((terminators, [len(buf)]))
+    if starts[-1] >= len(buf):  # the file ends with a newline: no record after it
+        starts, ends = starts[:-1], ends[:-1]
+    lines = np.searchsorted(newlines, starts) + 1
+    fields = np.searchsorted(delims, ends) - np.searchsorted(delims, starts) + 1
+    length = ends - starts
+    safe = np.minimum(starts, max(len(buf) - 1, 0))
+    blank = (length == 0) | ((length == 1) & (arr[safe] == 13)) if len(buf) else length == 0
+    return _Scan(starts, ends, lines, fields, blank, bool(quotes.size & 1))
+
+
+def _header_names(raw: str, delimiter: str) -> list[str]:
+    rows = list(csv.reader(io.StringIO(raw), delimiter=delimiter, quotechar='"', strict=False))
+    return rows[0] if rows else []
+
+
+def _unique_names(names: list[str], line: int, issues: list[RawIssue]) -> list[str]:
+    out: list[str] = []
+    seen: dict[str, int] = {}
+    empty_positions: list[str] = []
+    duplicates: list[str] = []
+    for position, raw in enumerate(names, start=1):
+        name = raw.strip()
+        if not name:
+            name = f"column_{position}"
+            empty_positions.append(str(position))
+        if name in seen:
+            seen[name] += 1
+            duplicates.append(name)
+            name = f"{name} ({seen[name]})"
+        else:
+            seen[name] = 1
+        out.append(name)
+    if empty_positions:
+        issues.append(RawIssue("csv-empty-header", [line], len(empty_positions), empty_positions))
+    if duplicates:
+        issues.append(RawIssue("csv-duplicate-header", [line], len(duplicates), sorted(set(duplicates))))
+    return out
+
+
+def read_csv(text_utf8: bytes, delimiter: str, limits: Limits) -> CsvTable:
+    """Parse UTF-8 bytes (BOM already removed) into strings, reporting structure problems."""
+    issues: list[RawIssue] = []
+    sc = scan(text_utf8, delimiter)
+    keep = ~sc.blank
+    if not keep.any():
+        raise MalformedFeedError("The file holds no header row and no records.")
+    first = int(np.argmax(keep))
+    if first:  # blank lines before the header: read from the header on
+        text_utf8 = text_utf8[int(sc.starts[first]) :]
+        offset = int(sc.lines[first]) - 1
+        sc = scan(text_utf8, delimiter)
+        sc.lines = sc.lines + offset
+    header_raw = text_utf8[int(sc.starts[0]) : int(sc.ends[0])].decode("utf-8").rstrip("\r")
+    header_line = int(sc.lines[0])
+    names = _unique_names(_header_names(header_raw, delimiter), header_line, issues)
+    if len(names) > limits.max_columns:
+        raise LimitExceededError(f"The header has {len(names):,} columns, over the limit of {limits.max_columns:,}.")
+    n_records = len(sc.starts) - 1
+    if n_records > limits.max_items:
+        raise LimitExceededError(f"The feed has over {limits.max_items:,} records, the limit.")
+    if sc.unclosed_quote:
+        issues.append(RawIssue("csv-unbalanced-quotes", [int(sc.lines[-1])], 1))
+    frame: pl.DataFrame | None = None
+    if not sc.unclosed_quote:
+        try:
+            frame = pl.read_csv(
+                text_utf8,
+                separator=delimiter,
+                quote_char='"',
+                has_header=True,
+                new_columns=names,
+                infer_schema=False,
+                truncate_ragged_lines=True,
+                raise_if_empty=False,
+            )
+        except pl.exceptions.PolarsError:
+            frame = None
+        if frame is not None and (frame.height != n_records or frame.width != len(names)):
+            frame = None
+    lines = sc.lines[1:]
+    fields = sc.fields[1:]
+    blank = sc.blank[1:]
+    used_lenient = frame is None
+    if frame is None:
+        frame, lines, fields, blank = _read_lenient(text_utf8, delimiter, names)
+        if not sc.unclosed_quote:
+            # Quotes pair up in number but not in place: name the first record where the
+            # byte scan and the lenient reader part ways.
+            scanned = sc.lines[1:]
+            common = min(len(scanned), len(lines))
+            differ = np.flatnonzero(scanned[:common] != lines[:common])
+            at = (
+                int(lines[differ[0] - 1]) if differ.size and differ[0] else int(lines[0]) if len(lines) else header_line
+            )
+            issues.append(RawIssue("csv-unbalanced-quotes", [at], 1))
+    frame = frame.with_columns(pl.Series(LINE, lines, dtype=pl.Int64))
+    expected = len(names)
+    data_rows = ~blank
+    trailing = np.zeros(len(fields), dtype=bool)
+    if not used_lenient:
+        arr = np.frombuffer(text_utf8, dtype=np.uint8)
+        ends = sc.ends[1:]
+        last = np.maximum(ends - 1, 0)
+        last = np.where((arr[last] == 13) & (last > 0), last - 1, last) if len(arr) else last
+        trailing = data_rows & (fields == expected + 1) & (arr[last] == ord(delimiter)) if len(arr) else trailing
+    if trailing.any():
+        at = np.flatnonzero(trailing)
+        issues.append(RawIssue("csv-trailing-delimiter", [int(lines[i]) for i in at[:20]], int(at.size)))
+    ragged = np.flatnonzero(data_rows & (fields != expected) & ~trailing)
+    if ragged.size:
+        issues.append(
+            RawIssue(
+                "csv-ragged-row",
+                [int(lines[i]) for i in ragged[:20]],
+                int(ragged.size),
+                [f"{int(fields[i])} fields" for i in ragged[:20]],
+            )
+        )
+    blanks = np.flatnonzero(blank)
+    if blanks.size:
+        issues.append(RawIssue("csv-blank-line", [int(lines[i]) for i in blanks[:20]], int(blanks.size)))
+        frame = frame.filter(pl.Series(data_rows))
+    return CsvTable(frame, names, issues)
+
+
+def _read_lenient(
+    buf: bytes, delimiter: str, names: list[str]
+) -> tuple[pl.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
+    """Slow path for files whose quotes do not pair up: Python's csv module, row by row."""
+    text = buf.decode("utf-8")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', strict=False)
+    width = len(names)
+    columns: list[list[str | None]] = [[] for _ in range(width)]
+    lines: list[int] = []
+    counts: list[int] = []
+    blanks: list[bool] = []
+    previous_end = 0
+    for index, row in enumerate(reader):
+        start = previous_end + 1
+        previous_end = reader.line_num
+        if index == 0:
+            continue
+        lines.append(start)
+        counts.append(len(row))
+        blanks.append(not row)
+        for position in range(width):
+            value = row[position] if position < len(row) else None
+            columns[position].append(value if value != "" else None)
+    frame = pl.DataFrame(
+        {name: pl.Series(name, col, dtype=pl.String) for name, col in zip(names, columns, strict=True)}
+    )
+    return frame, np.array(lines, dtype=np.int64), np.array(counts), np.array(blanks, dtype=bool)

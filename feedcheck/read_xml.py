@@ -1,0 +1,131 @@
+"""Stream XML records into a DataFrame of strings with ``lxml.etree.iterparse``.
+
+Each record element is flattened into columns, then freed:
+
+* namespace prefixes are folded (``g:price`` is ``price``);
+* attributes become columns (``@id`` on the record, ``price@currency`` on a child);
+* nested elements get path names (``shipping/price`` is not ``price``);
+* a child repeated inside one record is multi-valued: its values are joined with
+  :data:`MULTI_SEP` (a character XML 1.0 cannot hold, so it never clashes with data);
+* text is trimmed (CDATA included); an element holding mixed content (HTML written as
+  elements inside a description) is kept as its text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+import polars as pl
+from lxml import etree
+
+from feedcheck.errors import LimitExceededError, MalformedFeedError
+from feedcheck.limits import Limits
+from feedcheck.read_csv import LINE, RawIssue
+from feedcheck.sniff import ItemElement, xml_parser_options
+
+MULTI_SEP = "\x1f"
+BATCH = 5_000
+
+
+@dataclass
+class XmlTable:
+    frame: pl.DataFrame
+    columns: list[str]
+    multi: set[str] = field(default_factory=set)
+    issues: list[RawIssue] = field(default_factory=list)
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1] if tag[:1] == "{" else tag.rsplit(":", 1)[-1]
+
+
+def _flatten(elem: etree._Element, prefix: str, row: dict[str, list[str]]) -> None:
+    for key, value in elem.attrib.items():
+        row.setdefault(f"{prefix}@{_local(key)}", []).append(value.strip())
+    for child in elem:
+        tag = child.tag
+        if not isinstance(tag, str):
+            continue
+        path = f"{prefix}/{_local(tag)}" if prefix else _local(tag)
+        if len(child) == 0:
+            row.setdefault(path, []).append((child.text or "").strip())
+            for key, value in child.attrib.items():
+                row.setdefault(f"{path}@{_local(key)}", []).append(value.strip())
+        elif (child.text or "").strip() or any((c.tail or "").strip() for c in child):
+            row.setdefault(path, []).append(" ".join("".join(child.itertext()).split()))
+        else:
+            _flatten(child, path, row)
+
+
+def read_xml(open_stream: Callable[[], BinaryIO], item: ItemElement, limits: Limits) -> XmlTable:
+    columns: dict[str, None] = {}
+    multi: set[str] = set()
+    batches: list[pl.DataFrame] = []
+    rows: list[dict[str, object]] = []
+    issues: list[RawIssue] = []
+    count = 0
+    parent_path = item.path.rsplit("/", 1)[0] if "/" in item.path else ""
+
+    def flush() -> None:
+        if rows:
+            schema: dict[str, pl.DataType] = {name: pl.String() for name in columns}
+            schema[LINE] = pl.Int64()
+            batches.append(pl.from_dicts(rows, schema=schema))
+            rows.clear()
+
+    with open_stream() as stream:
+        events = etree.iterparse(stream, events=("end",), tag=item.tag, **xml_parser_options())
+        try:
+            for _, elem in events:
+                parent = elem.getparent()
+                if parent_path and parent is not None and not _path_of(parent).endswith(parent_path):
+                    continue  # the same tag nested elsewhere (inside a record): not a record
+                row: dict[str, list[str]] = {}
+                _flatten(elem, "", row)
+                record: dict[str, object] = {LINE: elem.sourceline}
+                for name, values in row.items():
+                    if name not in columns:
+                        columns[name] = None
+                        if len(columns) > limits.max_columns:
+                            raise LimitExceededError(
+                                f"The records hold over {limits.max_columns:,} distinct fields, the limit."
+                            )
+                    if len(values) > 1:
+                        multi.add(name)
+                        kept = [v for v in values if v]
+                        record[name] = MULTI_SEP.join(kept) if kept else None
+                    else:
+                        record[name] = values[0] or None
+                rows.append(record)
+                count += 1
+                if count > limits.max_items:
+                    raise LimitExceededError(f"The feed has over {limits.max_items:,} records, the limit.")
+                elem.clear(keep_tail=True)
+                while elem.getprevious() is not None:
+                    del elem.getparent()[0]
+                if len(rows) >= BATCH:
+                    flush()
+        except etree.XMLSyntaxError as exc:
+            line = exc.lineno or 0
+            if count == 0:
+                raise MalformedFeedError(f"The XML is not well-formed at line {line}: {exc.msg}.") from None
+            issues.append(RawIssue("xml-not-well-formed", [line], 1, [str(exc.msg)]))
+    flush()
+    names = list(columns)
+    if batches:
+        frame = pl.concat(batches, how="diagonal")
+        frame = frame.select([*names, LINE])
+    else:
+        frame = pl.DataFrame(schema={LINE: pl.Int64()})
+    return XmlTable(frame, names, multi, issues)
+
+
+def _path_of(elem: etree._Element) -> str:
+    parts: list[str] = []
+    node: etree._Element | None = elem
+    while node is not None:
+        parts.append(_local(node.tag))
+        node = node.getparent()
+    return "/".join(reversed(parts))

@@ -1,0 +1,196 @@
+"""Open a feed from a path, bytes or a binary stream, decompressing with a size cap.
+
+Nothing is written to disk: zip members and gzip streams are read in memory, and every
+decompressed byte is counted against :class:`~feedcheck.limits.Limits`.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import lzma
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, BinaryIO
+
+from feedcheck.errors import LimitExceededError, NotAFeedError, UnsupportedCompressionError
+from feedcheck.limits import Limits
+
+SourceLike = str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes]
+
+_MAGIC_COMPRESSION = (
+    (b"\x1f\x8b", "gzip"),
+    (b"PK\x03\x04", "zip"),
+    (b"BZh", "bz2"),
+    (b"\xfd7zXZ\x00", "xz"),
+)
+_MAGIC_NOT_A_FEED = (
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel/Word document (.xls/.doc)"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"RIFF", "a RIFF media file"),
+    (b"\x00\x00\x01\x00", "an icon file"),
+)
+
+_CHUNK = 1 << 20
+
+
+class _CappedReader(io.RawIOBase):
+    """A read-only stream that refuses to yield more than ``cap`` bytes."""
+
+    def __init__(self, inner: IO[bytes], cap: int, what: str) -> None:
+        self._inner = inner
+        self._cap = cap
+        self._what = what
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        data = self._inner.read(len(buffer))
+        n = len(data)
+        self.count += n
+        if self.count > self._cap:
+            raise LimitExceededError(
+                f"The feed is larger than the limit of {self._cap:,} bytes {self._what}; split it or raise the limit."
+            )
+        buffer[:n] = data
+        return n
+
+    def close(self) -> None:
+        self._inner.close()
+        super().close()
+
+
+@dataclass
+class Opened:
+    """A source ready to be read any number of times."""
+
+    name: str | None
+    compression: str | None
+    member: str | None
+    _raw: bytes | None
+    _path: Path | None
+    _limits: Limits
+
+    def _open_raw(self) -> BinaryIO:
+        if self._raw is not None:
+            return io.BytesIO(self._raw)
+        assert self._path is not None
+        return open(self._path, "rb")
+
+    def open(self) -> BinaryIO:
+        """A fresh decompressed stream, capped by the limits."""
+        raw = self._open_raw()
+        inner: IO[bytes]
+        if self.compression is None:
+            return io.BufferedReader(_CappedReader(raw, self._limits.max_bytes, "as sent"), _CHUNK)
+        outer = _CappedReader(raw, self._limits.max_bytes, "as sent")
+        if self.compression == "gzip":
+            inner = gzip.GzipFile(fileobj=io.BufferedReader(outer, _CHUNK), mode="rb")
+        elif self.compression == "bz2":
+            inner = bz2.BZ2File(io.BufferedReader(outer, _CHUNK), mode="rb")
+        elif self.compression == "xz":
+            inner = lzma.LZMAFile(io.BufferedReader(outer, _CHUNK), mode="rb")
+        else:  # zip
+            archive = zipfile.ZipFile(raw)
+            assert self.member is not None
+            inner = archive.open(self.member)
+        capped = _CappedReader(inner, self._limits.max_decompressed_bytes, "once decompressed")
+        return io.BufferedReader(capped, _CHUNK)
+
+    def head(self, size: int = 1 << 16) -> bytes:
+        with self.open() as stream:
+            return stream.read(size)
+
+    def read_all(self) -> bytes:
+        with self.open() as stream:
+            return stream.read()
+
+
+def _zip_member(raw: IO[bytes]) -> str:
+    try:
+        archive = zipfile.ZipFile(raw)
+    except zipfile.BadZipFile as exc:
+        raise UnsupportedCompressionError(f"The zip archive is damaged: {exc}.") from None
+    names = [
+        info.filename
+        for info in archive.infolist()
+        if not info.is_dir()
+        and not info.filename.startswith("__MACOSX/")
+        and not info.filename.rsplit("/", 1)[-1].startswith(".")
+    ]
+    if any(info.flag_bits & 0x1 for info in archive.infolist()):
+        raise UnsupportedCompressionError("The zip archive is password-protected.")
+    if any(
+        name.lower().endswith((".xml", ".rels")) and name.startswith(("xl/", "word/", "[Content")) for name in names
+    ):
+        raise NotAFeedError("This is an Office document (.xlsx/.docx), not a feed: export the sheet as CSV.")
+    if len(names) != 1:
+        listing = ", ".join(names[:5]) + (" ..." if len(names) > 5 else "")
+        raise UnsupportedCompressionError(
+            f"The zip archive holds {len(names)} files ({listing}); it must hold exactly one feed."
+        )
+    return names[0]
+
+
+def open_source(source: SourceLike, limits: Limits) -> Opened:
+    """Identify the source and its compression; raise NotAFeedError for unusable inputs."""
+    name: str | None = None
+    raw: bytes | None = None
+    path: Path | None = None
+    if isinstance(source, bytes | bytearray | memoryview):
+        raw = bytes(source)
+    elif isinstance(source, str | os.PathLike):
+        path = Path(source)
+        name = str(path)
+        if not path.is_file():
+            raise NotAFeedError(f"There is no file at {path}.")
+    elif hasattr(source, "read"):
+        name = getattr(source, "name", None)
+        name = name if isinstance(name, str) else None
+        raw = source.read(limits.max_bytes + 1)
+        if not isinstance(raw, bytes):
+            raise TypeError("feedcheck reads binary streams: open the file with 'rb'.")
+    else:
+        raise TypeError(f"Cannot read a feed from {type(source).__name__}: pass a path, bytes or a binary stream.")
+    if raw is not None and len(raw) > limits.max_bytes:
+        raise LimitExceededError(
+            f"The feed is larger than the limit of {limits.max_bytes:,} bytes as sent; split it or raise the limit."
+        )
+    if path is not None and path.stat().st_size > limits.max_bytes:
+        raise LimitExceededError(
+            f"The feed is {path.stat().st_size:,} bytes, over the limit of {limits.max_bytes:,} bytes."
+        )
+    opened = Opened(name, None, None, raw, path, limits)
+    with opened._open_raw() as stream:
+        magic = stream.read(8)
+        if not magic:
+            raise NotAFeedError("The file is empty.")
+        compression = next((kind for sig, kind in _MAGIC_COMPRESSION if magic.startswith(sig)), None)
+        if compression == "zip":
+            stream.seek(0)
+            opened.member = _zip_member(stream)
+    opened.compression = compression
+    if compression is not None:
+        try:
+            head = opened.head(8)
+        except (OSError, EOFError, zipfile.BadZipFile, lzma.LZMAError) as exc:
+            raise UnsupportedCompressionError(f"The {compression} data is damaged: {exc}.") from None
+        if not head:
+            raise NotAFeedError(f"The {compression} archive holds an empty file.")
+        magic = head
+        if any(magic.startswith(sig) for sig, _ in _MAGIC_COMPRESSION):
+            raise UnsupportedCompressionError("The archive holds another archive; send the feed itself.")
+    for sig, what in _MAGIC_NOT_A_FEED:
+        if magic.startswith(sig):
+            raise NotAFeedError(f"This is {what}, not a CSV or XML feed.")
+    return opened

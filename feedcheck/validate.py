@@ -1,0 +1,122 @@
+"""The validation pipeline: load, map, check, report."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Literal
+
+import polars as pl
+
+from feedcheck.canonical import Canonical, build_canonical
+from feedcheck.checks.base import ITEM, LINE, make_issue
+from feedcheck.checks.presence import check_presence
+from feedcheck.codes import Severity
+from feedcheck.limits import Limits
+from feedcheck.load import ReadOptions, Table, load
+from feedcheck.mapping import Mapping_, map_columns, parse_map_options
+from feedcheck.profile import Profile, Tier, load_profile
+from feedcheck.read_csv import RawIssue
+from feedcheck.report import Example, FieldReport, Issue, Missing, Report
+from feedcheck.source import SourceLike
+
+MapOption = dict[str, str] | Iterable[str] | None
+
+
+def _forced(mapping: MapOption) -> dict[str, str]:
+    if mapping is None:
+        return {}
+    if isinstance(mapping, dict):
+        return dict(mapping)
+    return parse_map_options(mapping)
+
+
+def _structural_issue(raw: RawIssue, frame: pl.DataFrame) -> Issue:
+    """Give a structural finding its examples: item and id where a record starts on the line."""
+    examples: list[Example] = []
+    if raw.lines:
+        found = {
+            row[1]: row
+            for row in frame.filter(pl.col(LINE).is_in(raw.lines))
+            .select(ITEM, LINE, pl.col("id") if "id" in frame.columns else pl.lit(None, dtype=pl.String))
+            .rows()
+        }
+        for index, line in enumerate(raw.lines[:5]):
+            row = found.get(line)
+            value = raw.values[index] if index < len(raw.values) and raw.code != "encoding-invalid-bytes" else None
+            examples.append(Example(item=row[0] if row else None, line=line, id=row[2] if row else None, value=value))
+    detail = ", ".join(raw.values[:10])
+    return make_issue(raw.code, raw.count, column=raw.column, examples=examples, detail=detail)
+
+
+def _fields(profile: Profile, canonical: Canonical) -> list[FieldReport]:
+    frame = canonical.frame
+    counts = frame.select(
+        [pl.col(s.name).is_not_null().sum().alias(s.name) for s in profile.fields if s.name in frame.columns]
+    )
+    filled = counts.row(0, named=True) if counts.width else {}
+    return [
+        FieldReport(
+            field=spec.name,
+            tier=spec.tier,
+            column=canonical.columns.get(spec.name),
+            fallback=canonical.fallbacks.get(spec.name),
+            filled=int(filled.get(spec.name, 0) or 0),
+        )
+        for spec in profile.fields
+    ]
+
+
+def prepare(
+    source: SourceLike,
+    *,
+    profile: str | Path | Profile | None,
+    options: ReadOptions,
+    mapping: MapOption,
+) -> tuple[Table, Profile, Mapping_, Canonical]:
+    """Load the feed, map its columns and build the canonical frame (shared with convert)."""
+    prof = load_profile(profile)
+    table = load(source, options)
+    mapped = map_columns(table.columns, prof, _forced(mapping))
+    canonical = build_canonical(table, mapped, prof)
+    return table, prof, mapped, canonical
+
+
+def validate(
+    source: SourceLike,
+    *,
+    profile: str | Path | Profile | None = None,
+    format: Literal["csv", "xml"] | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    item_element: str | None = None,
+    mapping: MapOption = None,
+    currency: str | None = None,
+    limits: Limits | None = None,
+) -> Report:
+    """Read a feed and report which fields it has and what is wrong with it.
+
+    ``source`` is a path, ``bytes`` or a binary stream; gzip, zip, bz2 and xz are opened
+    transparently. Every guess (``format``, ``encoding``, ``delimiter``, ``item_element``) can
+    be forced, and ``mapping`` forces column mappings: ``{"Prix TTC": "price"}`` or
+    ``["Prix TTC=price"]``. Raises :class:`feedcheck.FeedError` for inputs that are no feed.
+    """
+    options = ReadOptions(format, encoding, delimiter, item_element, limits or Limits())
+    table, prof, mapped, canonical = prepare(source, profile=profile, options=options, mapping=mapping)
+    frame = canonical.frame
+    items = frame.height
+    issues = [_structural_issue(raw, frame) for raw in table.issues]
+    issues += check_presence(frame, prof, canonical.columns, items)
+    fields = _fields(prof, canonical)
+    missing = Missing(**{tier.value: [f.field for f in fields if f.tier == tier and f.column is None] for tier in Tier})
+    return Report(
+        source=table.source,
+        profile=prof.name,
+        items=items,
+        valid=not any(i.severity == Severity.error for i in issues),
+        fields=fields,
+        missing=missing,
+        issues=issues,
+        columns=table.columns,
+        unmapped_columns=mapped.unmapped,
+    )
