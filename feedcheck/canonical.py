@@ -50,9 +50,8 @@ def build_canonical(table: Table, mapping: Mapping_, profile: Profile) -> Canoni
         else:
             exprs.append(pl.coalesce(sale_value, _clean(base)).alias("price"))
             regular = pl.when(sale_value.is_not_null()).then(_clean(base))
-            if regular_own is not None:
-                regular = regular.otherwise(_clean(regular_own))
-            exprs.append(regular.alias("regular_price"))
+            own = _clean(regular_own) if regular_own is not None else pl.lit(None, dtype=pl.String)
+            exprs.append(regular.otherwise(own).alias("regular_price"))
             columns["price"] = sale
             fallbacks["price"] = base
             columns["regular_price"] = base

@@ -35,7 +35,7 @@ class ReadOptions:
     encoding: str | None = None
     delimiter: str | None = None
     item_element: str | None = None
-    limits: Limits = field(default_factory=Limits)
+    limits: Limits = field(default_factory=lambda: Limits())
 
 
 @dataclass

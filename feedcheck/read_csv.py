@@ -173,8 +173,8 @@ def read_csv(text_utf8: bytes, delimiter: str, limits: Limits) -> CsvTable:
         last = np.where((arr[last] == 13) & (last > 0), last - 1, last) if len(arr) else last
         trailing = data_rows & (fields == expected + 1) & (arr[last] == ord(delimiter)) if len(arr) else trailing
     if trailing.any():
-        at = np.flatnonzero(trailing)
-        issues.append(RawIssue("csv-trailing-delimiter", [int(lines[i]) for i in at[:20]], int(at.size)))
+        hits = np.flatnonzero(trailing)
+        issues.append(RawIssue("csv-trailing-delimiter", [int(lines[i]) for i in hits[:20]], int(hits.size)))
     ragged = np.flatnonzero(data_rows & (fields != expected) & ~trailing)
     if ragged.size:
         issues.append(

@@ -61,12 +61,15 @@ def render_text(report: Report) -> str:
         out.append(line)
         missing = [f.field for f in fields if f.column is None]
         if missing:
-            out.append(f"  {'':<12}missing: {', '.join(missing)}")
+            label = "MISSING" if tier == Tier.mandatory else "missing"
+            out.append(f"  {'':<12}{label}: {', '.join(missing)}")
     counts = {sev: sum(1 for i in report.issues if i.severity == sev) for sev in Severity}
     errors, warnings, infos = (counts[s] for s in (Severity.error, Severity.warning, Severity.info))
     out.append(f"  issues: {errors} error(s), {warnings} warning(s), {infos} info")
     order = {Severity.error: 0, Severity.warning: 1, Severity.info: 2}
-    for issue in sorted(report.issues, key=lambda i: order[i.severity]):
+    # Fields with no column are already named on the tier lines above.
+    listed = [i for i in report.issues if not i.code.startswith("missing-")]
+    for issue in sorted(listed, key=lambda i: order[i.severity]):
         out.append(f"  {_MARK[issue.severity]} {issue.code}: {issue.message}")
         example = _example(issue)
         if example:

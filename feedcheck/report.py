@@ -72,3 +72,11 @@ class Report(BaseModel):
         from feedcheck.render import render_text
 
         return render_text(self)
+
+
+def report_json_schema() -> dict[str, object]:
+    """The JSON Schema of the report, as shipped in ``schemas/report.schema.json``."""
+    schema = Report.model_json_schema(mode="serialization")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://feedcheck.dev/schemas/report.schema.json"
+    return schema

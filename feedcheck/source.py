@@ -45,7 +45,7 @@ _CHUNK = 1 << 20
 class _CappedReader(io.RawIOBase):
     """A read-only stream that refuses to yield more than ``cap`` bytes."""
 
-    def __init__(self, inner: IO[bytes], cap: int, what: str) -> None:
+    def __init__(self, inner: IO[bytes] | gzip.GzipFile | bz2.BZ2File | lzma.LZMAFile, cap: int, what: str) -> None:
         self._inner = inner
         self._cap = cap
         self._what = what
@@ -90,7 +90,7 @@ class Opened:
     def open(self) -> BinaryIO:
         """A fresh decompressed stream, capped by the limits."""
         raw = self._open_raw()
-        inner: IO[bytes]
+        inner: IO[bytes] | gzip.GzipFile | bz2.BZ2File | lzma.LZMAFile
         if self.compression is None:
             return io.BufferedReader(_CappedReader(raw, self._limits.max_bytes, "as sent"), _CHUNK)
         outer = _CappedReader(raw, self._limits.max_bytes, "as sent")

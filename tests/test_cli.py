@@ -1,0 +1,105 @@
+"""The command as support staff run it: exit codes, stderr, output shape."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from feedcheck.cli import main
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "feedcheck.cli", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_valid_sample_exits_0_and_reads_like_a_summary(fixtures: Path) -> None:
+    result = CliRunner().invoke(main, ["validate", str(fixtures / "sample_feed.csv")])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].endswith("VALID — 5 items, profile default")
+    assert lines[1] == "  detected: CSV, delimiter ';', utf-8 with BOM"
+    assert lines[2].startswith("  Mandatory   5/5 present: id 100%, title 100%, link 100%, image_link 100%, price 100%")
+
+
+def test_json_output_is_the_report(fixtures: Path) -> None:
+    result = CliRunner().invoke(main, ["validate", str(fixtures / "sample_feed.csv"), "--format", "json"])
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert data["items"] == 5
+    assert data["source"]["delimiter"] == ";"
+    columns = {f["field"]: f["column"] for f in data["fields"]}
+    assert columns["id"] == "Référence"
+    assert columns["price"] == "Prix TTC"
+    assert columns["regular_price"] == "Prix barré"
+
+
+def test_missing_mandatory_field_exits_1(tmp_path: Path) -> None:
+    feed = tmp_path / "f.csv"
+    feed.write_text("id,title,link,image_link\n1,A,https://x.fr/a,https://x.fr/a.jpg\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", str(feed)])
+    assert result.exit_code == 1
+    assert "ERROR missing-mandatory-field: No column for mandatory field price" in result.output
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "The file is empty."),
+        (b"\x89PNG\r\n\x1a\n" + bytes(100), "This is a PNG image, not a CSV or XML feed."),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "This is a PDF document, not a CSV or XML feed."),
+        (b"   \n\n  ", "The file holds only blank space, no feed."),
+        (b"<!DOCTYPE html><html><body>Login</body></html>", "This is a web page (HTML), not a feed"),
+    ],
+)
+def test_files_that_are_no_feed_exit_3_with_one_line(tmp_path: Path, content: bytes, message: str) -> None:
+    feed = tmp_path / "upload.bin"
+    feed.write_bytes(content)
+    proc = run("validate", str(feed))
+    assert proc.returncode == 3
+    assert proc.stdout == ""
+    assert proc.stderr.count("\n") == 1
+    assert proc.stderr.startswith("feedcheck: cannot use this file: ")
+    assert message in proc.stderr
+
+
+def test_usage_errors_exit_2(fixtures: Path) -> None:
+    sample = str(fixtures / "sample_feed.csv")
+    assert CliRunner().invoke(main, ["validate", sample, "--profile", "nope"]).exit_code == 2
+    assert CliRunner().invoke(main, ["validate", sample, "--map", "Nope=price"]).exit_code == 2
+    assert CliRunner().invoke(main, ["validate", sample, "--map", "Prix TTC=nofield"]).exit_code == 2
+    assert CliRunner().invoke(main, ["validate", sample, "--delimiter", ";;"]).exit_code == 2
+    assert CliRunner().invoke(main, ["validate"]).exit_code == 2
+
+
+def test_map_forces_a_column(tmp_path: Path) -> None:
+    feed = tmp_path / "f.csv"
+    feed.write_text("Code;Libelle;Montant\nA1;Lampe;12,50\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", str(feed), "--format", "json", "--map", "Montant=price"])
+    data = json.loads(result.output)
+    columns = {f["field"]: f["column"] for f in data["fields"]}
+    assert columns["price"] == "Montant"
+    assert "Montant" not in data["unmapped_columns"]
+
+
+def test_gzip_from_stdin(fixtures: Path) -> None:
+    data = gzip.compress((fixtures / "sample_feed.csv").read_bytes())
+    result = CliRunner().invoke(main, ["validate", "-", "--format", "json"], input=data)
+    assert result.exit_code == 0
+    assert json.loads(result.output)["source"]["compression"] == "gzip"
+
+
+def test_fields_lists_tiers_and_aliases() -> None:
+    result = CliRunner().invoke(main, ["fields"])
+    assert result.exit_code == 0
+    assert "mandatory:" in result.output
+    assert "strongly recommended:" in result.output
+    id_line = next(line for line in result.output.splitlines() if line.strip().startswith("id "))
+    assert "sku" in id_line
