@@ -15,8 +15,7 @@ from feedcheck.profile import Profile
 @dataclass
 class Canonical:
     frame: pl.DataFrame  # ITEM, LINE and one column per mapped canonical field
-    columns: dict[str, str]  # canonical field -> source column (the primary one)
-    fallbacks: dict[str, str]  # canonical field -> column used where the primary is empty
+    columns: dict[str, list[str]]  # canonical field -> source columns, the one used first leading
 
 
 def _clean(column: str) -> pl.Expr:
@@ -24,38 +23,41 @@ def _clean(column: str) -> pl.Expr:
     return pl.when(value.str.len_bytes() > 0).then(value)
 
 
+def _first_filled(columns: list[str]) -> pl.Expr:
+    exprs = [_clean(c) for c in columns]
+    return exprs[0] if len(exprs) == 1 else pl.coalesce(exprs)
+
+
 def build_canonical(table: Table, mapping: Mapping_, profile: Profile) -> Canonical:
-    """Select and rename the mapped columns, trimmed, with empty strings as null.
+    """Select and rename the mapped columns, trimmed, with empty strings as null; where a field
+    has several source columns, the first non-empty one per item.
 
     The Google rule of DESIGN.md: where a ``sale_price`` column is filled it is the price
     the buyer pays, and the column mapped to ``price`` (or ``regular_price``) becomes the
     regular price for that item."""
-    columns = dict(mapping.columns)
-    fallbacks: dict[str, str] = {}
+    columns = {name: list(cols) for name, cols in mapping.columns.items()}
     exprs: list[pl.Expr] = [pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(ITEM), pl.col(LINE)]
     sale = mapping.sale_price
     for spec in profile.fields:
         if spec.name in ("price", "regular_price") and sale is not None:
             continue
-        column = columns.get(spec.name)
-        if column is not None:
-            exprs.append(_clean(column).alias(spec.name))
+        if spec.name in columns:
+            exprs.append(_first_filled(columns[spec.name]).alias(spec.name))
     if sale is not None:
-        base = columns.get("price") or columns.get("regular_price")
-        regular_own = columns.get("regular_price") if columns.get("price") else None
+        price_cols = columns.get("price", [])
+        regular_cols = columns.get("regular_price", [])
+        base = price_cols or regular_cols
+        own_regular = regular_cols if price_cols else []
         sale_value = _clean(sale)
-        if base is None:
+        if not base:
             exprs.append(sale_value.alias("price"))
-            columns["price"] = sale
+            columns["price"] = [sale]
         else:
-            exprs.append(pl.coalesce(sale_value, _clean(base)).alias("price"))
-            regular = pl.when(sale_value.is_not_null()).then(_clean(base))
-            own = _clean(regular_own) if regular_own is not None else pl.lit(None, dtype=pl.String)
-            exprs.append(regular.otherwise(own).alias("regular_price"))
-            columns["price"] = sale
-            fallbacks["price"] = base
-            columns["regular_price"] = base
-            if regular_own is not None:
-                fallbacks["regular_price"] = regular_own
+            exprs.append(pl.coalesce(sale_value, _first_filled(base)).alias("price"))
+            own = _first_filled(own_regular) if own_regular else pl.lit(None, dtype=pl.String)
+            regular = pl.when(sale_value.is_not_null()).then(_first_filled(base)).otherwise(own)
+            exprs.append(regular.alias("regular_price"))
+            columns["price"] = [sale, *base]
+            columns["regular_price"] = [*base, *own_regular]
     frame = table.frame.select(exprs)
-    return Canonical(frame, columns, fallbacks)
+    return Canonical(frame, columns)

@@ -30,7 +30,7 @@ def fold(name: str) -> str:
 class Mapping_:
     """Which source column feeds each canonical field (absent when none)."""
 
-    columns: dict[str, str] = field(default_factory=dict)  # field -> source column
+    columns: dict[str, list[str]] = field(default_factory=dict)  # field -> source columns, best first
     forced: set[str] = field(default_factory=set)  # fields the caller mapped by hand
     sale_price: str | None = None  # the Google-style discounted price column, when present
     unmapped: list[str] = field(default_factory=list)
@@ -61,19 +61,23 @@ def map_columns(columns: list[str], profile: Profile, forced: Mapping[str, str] 
         if target == "sale_price":
             result.sale_price = match
         else:
-            result.columns[target] = match
+            result.columns[target] = [match]
             result.forced.add(target)
         used.add(match)
     for spec in profile.fields:
         if spec.name in result.columns:
             continue
-        for candidate in (spec.name, *spec.aliases):
-            key = fold(candidate)
-            match = next((c for c in columns if folded[c] == key and c not in used), None)
-            if match is not None:
-                result.columns[spec.name] = match
-                used.add(match)
-                break
+        # The canonical name is tried first, unless the profile lists it among the aliases
+        # to give a more specific name priority (PRICE_VAT before PRICE).
+        names = [fold(a) for a in spec.aliases]
+        if fold(spec.name) not in names:
+            names.insert(0, fold(spec.name))
+        matches = [c for key in names for c in columns if folded[c] == key and c not in used]
+        if matches:
+            # Every matching column feeds the field, best first: where the first is empty the
+            # next one is used (PRODUCTNAME then PRODUCT, "URL image grande" then "moyenne").
+            result.columns[spec.name] = list(dict.fromkeys(matches))
+            used.update(matches)
     if result.sale_price is None:
         keys = [fold(a) for a in ("sale_price", *profile.sale_price_aliases)]
         for key in keys:

@@ -25,7 +25,9 @@ class FieldReport(BaseModel):
     field: str
     tier: Tier
     column: str | None = Field(description="the source column that fed this field, null when none")
-    fallback: str | None = Field(None, description="the column used where `column` is empty (Google sale_price rule)")
+    fallbacks: list[str] = Field(
+        default=[], description="further source columns used, in order, where `column` is empty for an item"
+    )
     filled: int = Field(description="items with a non-empty value for this field")
 
 

@@ -59,8 +59,8 @@ def _fields(profile: Profile, canonical: Canonical) -> list[FieldReport]:
         FieldReport(
             field=spec.name,
             tier=spec.tier,
-            column=canonical.columns.get(spec.name),
-            fallback=canonical.fallbacks.get(spec.name),
+            column=(canonical.columns.get(spec.name) or [None])[0],
+            fallbacks=canonical.columns.get(spec.name, [])[1:],
             filled=int(filled.get(spec.name, 0) or 0),
         )
         for spec in profile.fields
@@ -106,7 +106,7 @@ def validate(
     frame = canonical.frame
     items = frame.height
     issues = [_structural_issue(raw, frame) for raw in table.issues]
-    issues += check_presence(frame, prof, canonical.columns, items)
+    issues += check_presence(frame, prof, {k: v[0] for k, v in canonical.columns.items()}, items)
     fields = _fields(prof, canonical)
     missing = Missing(**{tier.value: [f.field for f in fields if f.tier == tier and f.column is None] for tier in Tier})
     return Report(
