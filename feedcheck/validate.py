@@ -59,7 +59,7 @@ def _fields(profile: Profile, canonical: Canonical) -> list[FieldReport]:
         FieldReport(
             field=spec.name,
             tier=spec.tier,
-            column=(canonical.columns.get(spec.name) or [None])[0],
+            column=next(iter(canonical.columns.get(spec.name, [])), None),
             fallbacks=canonical.columns.get(spec.name, [])[1:],
             filled=int(filled.get(spec.name, 0) or 0),
         )

@@ -46,7 +46,8 @@ def test_missing_mandatory_field_exits_1(tmp_path: Path) -> None:
     feed.write_text("id,title,link,image_link\n1,A,https://x.fr/a,https://x.fr/a.jpg\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["validate", str(feed)])
     assert result.exit_code == 1
-    assert "ERROR missing-mandatory-field: No column for mandatory field price" in result.output
+    assert "              MISSING: price" in result.output.splitlines()
+    assert "INVALID" in result.output.splitlines()[0]
 
 
 @pytest.mark.parametrize(
