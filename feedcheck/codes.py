@@ -66,6 +66,90 @@ CODES: dict[str, Code] = {
             "{count} product(s) have no value for strongly recommended field {field}",
         ),
         Code("empty-useful-value", _I, "fields", "{count} product(s) have no value for useful field {field}"),
+        # prices
+        Code("price-unparseable", _E, "price", "{count} {field} value(s) are not a readable amount"),
+        Code("price-unknown-currency", _E, "price", "{count} {field} value(s) name a currency that is not ISO 4217"),
+        Code("price-conflicting-currencies", _E, "price", "{count} {field} value(s) name two different currencies"),
+        Code("price-negative", _E, "price", "{count} {field} value(s) are negative"),
+        Code("price-zero", _E, "price", "{count} {field} value(s) are zero"),
+        Code("price-ambiguous-separator", _W, "price", "{count} {field} value(s) like 1.299 could be read two ways"),
+        Code("price-too-many-decimals", _W, "price", "{count} {field} value(s) have more than two decimals"),
+        Code(
+            "price-missing-currency", _E, "price", "{count} {field} value(s) have no currency, and the feed gives none"
+        ),
+        Code(
+            "regular-price-below-price",
+            _W,
+            "price",
+            "{count} product(s) have a regular price below their current price",
+        ),
+        Code("currency-unknown", _E, "price", "{count} currency value(s) are not an ISO 4217 code"),
+        # gtin
+        Code(
+            "gtin-scientific-notation",
+            _E,
+            "gtin",
+            "{count} {field} value(s) were turned into scientific notation (3.65E+12) by a spreadsheet",
+        ),
+        Code("gtin-not-digits", _E, "gtin", "{count} {field} value(s) hold characters other than digits"),
+        Code("gtin-bad-length", _E, "gtin", "{count} {field} value(s) do not have 8, 12, 13 or 14 digits"),
+        Code(
+            "gtin-lost-leading-zero",
+            _W,
+            "gtin",
+            "{count} {field} value(s) have 11 digits: a leading zero was probably lost",
+        ),
+        Code("gtin-bad-check-digit", _E, "gtin", "{count} {field} value(s) fail the GS1 check digit"),
+        Code("gtin-coupon-prefix", _E, "gtin", "{count} {field} value(s) start with a coupon prefix (05, 98, 99)"),
+        Code(
+            "gtin-restricted-prefix",
+            _W,
+            "gtin",
+            "{count} {field} value(s) start with a store-internal prefix (02, 04, 2)",
+        ),
+        Code("gtin-isbn10", _I, "gtin", "{count} {field} value(s) are ISBN-10: publishers expect the ISBN-13 form"),
+        # id
+        Code("id-duplicate", _E, "id", "{count} product(s) share an id with another product"),
+        Code("id-too-long", _W, "id", "{count} id(s) are longer than 50 characters"),
+        Code("id-has-whitespace", _W, "id", "{count} id(s) contain spaces or other blank characters"),
+        # links
+        Code("url-not-absolute", _E, "url", "{count} {field} value(s) are not absolute http(s) URLs"),
+        Code("url-unsafe-scheme", _E, "url", "{count} {field} value(s) use a scheme other than http or https"),
+        Code("url-has-spaces", _E, "url", "{count} {field} value(s) contain spaces"),
+        Code("url-local-host", _W, "url", "{count} {field} value(s) point to a local or private host"),
+        Code("url-several-in-one", _W, "url", "{count} {field} value(s) hold several URLs where one is expected"),
+        Code("image-extension-unusual", _W, "url", "{count} {field} value(s) do not end in an image extension"),
+        # vocabularies
+        Code("availability-unknown", _E, "vocabulary", "{count} availability value(s) are not a known stock status"),
+        Code("condition-unknown", _E, "vocabulary", "{count} condition value(s) are not new, used or refurbished"),
+        Code("gender-unknown", _W, "vocabulary", "{count} gender value(s) are not male, female or unisex"),
+        Code("age-group-unknown", _W, "vocabulary", "{count} age_group value(s) are not a known age group"),
+        # text
+        Code("title-too-long", _W, "text", "{count} title(s) are longer than 150 characters"),
+        Code("description-too-long", _W, "text", "{count} description(s) are longer than 5,000 characters"),
+        Code("title-has-html", _W, "text", "{count} title(s) contain HTML tags or entities"),
+        Code(
+            "text-mojibake",
+            _W,
+            "text",
+            "{count} {field} value(s) show broken accents (Ã©, â€™): an encoding was mixed up",
+        ),
+        Code("title-all-caps", _W, "text", "{count} title(s) are written in capitals only"),
+        Code("text-control-characters", _E, "text", "{count} {field} value(s) contain invisible control characters"),
+        # dates, quantities, categories
+        Code("date-invalid", _E, "dates", "{count} {field} value(s) are not ISO 8601 dates"),
+        Code("date-range-invalid", _E, "dates", "{count} {field} value(s) are not an ISO 8601 start/end interval"),
+        Code("date-range-reversed", _E, "dates", "{count} {field} interval(s) end before they start"),
+        Code(
+            "stock-quantity-invalid", _E, "stock", "{count} stock_quantity value(s) are not a whole number of 0 or more"
+        ),
+        Code(
+            "availability-contradicts-stock",
+            _W,
+            "stock",
+            "{count} product(s) are in stock with a stock of 0, or out of stock with units left",
+        ),
+        Code("category-empty-level", _W, "category", "{count} {field} path(s) have an empty level"),
     )
 }
 

@@ -35,7 +35,8 @@ def _example(issue: Issue) -> str:
             where += f" id {ex.id}"
         bits.append(where + (f" {ex.value!r}" if ex.value not in (None, "") else ""))
     more = issue.count - len(issue.examples[:3])
-    return "; ".join(bits) + (f"; +{more} more" if more > 0 and bits else "")
+    per_item = any(ex.item is not None for ex in issue.examples)
+    return "; ".join(bits) + (f"; +{more} more" if more > 0 and per_item else "")
 
 
 def render_text(report: Report) -> str:

@@ -9,9 +9,12 @@ from typing import Literal
 import polars as pl
 
 from feedcheck.canonical import Canonical, build_canonical
+from feedcheck.checks import Context, derive_all, run_checks
 from feedcheck.checks.base import ITEM, LINE, make_issue
-from feedcheck.checks.presence import check_presence
+from feedcheck.checks.currencies import ISO_4217
+from feedcheck.checks.presence import missing_fields
 from feedcheck.codes import Severity
+from feedcheck.errors import UsageError
 from feedcheck.limits import Limits
 from feedcheck.load import ReadOptions, Table, load
 from feedcheck.mapping import Mapping_, map_columns, parse_map_options
@@ -49,11 +52,18 @@ def _structural_issue(raw: RawIssue, frame: pl.DataFrame) -> Issue:
     return make_issue(raw.code, raw.count, column=raw.column, examples=examples, detail=detail)
 
 
-def _fields(profile: Profile, canonical: Canonical) -> list[FieldReport]:
+def _fields(profile: Profile, canonical: Canonical, invalid: dict[str, pl.Series]) -> list[FieldReport]:
+    """Fill counts: items with a value that no check found invalid."""
     frame = canonical.frame
-    counts = frame.select(
-        [pl.col(s.name).is_not_null().sum().alias(s.name) for s in profile.fields if s.name in frame.columns]
-    )
+    exprs = []
+    for s in profile.fields:
+        if s.name not in frame.columns:
+            continue
+        usable = pl.col(s.name).is_not_null()
+        if s.name in invalid:
+            usable = usable & ~pl.lit(invalid[s.name])
+        exprs.append(usable.sum().alias(s.name))
+    counts = frame.select(exprs)
     filled = counts.row(0, named=True) if counts.width else {}
     return [
         FieldReport(
@@ -101,13 +111,23 @@ def validate(
     be forced, and ``mapping`` forces column mappings: ``{"Prix TTC": "price"}`` or
     ``["Prix TTC=price"]``. Raises :class:`feedcheck.FeedError` for inputs that are no feed.
     """
+    if currency is not None and currency.upper() not in ISO_4217:
+        raise UsageError(f"--currency takes an ISO 4217 code such as EUR, got {currency!r}.")
     options = ReadOptions(format, encoding, delimiter, item_element, limits or Limits())
     table, prof, mapped, canonical = prepare(source, profile=profile, options=options, mapping=mapping)
     frame = canonical.frame
     items = frame.height
+    ctx = Context(
+        prof,
+        frozenset(canonical.columns),
+        currency.upper() if currency else None,
+        {name: cols[0] for name, cols in canonical.columns.items()},
+    )
     issues = [_structural_issue(raw, frame) for raw in table.issues]
-    issues += check_presence(frame, prof, {k: v[0] for k, v in canonical.columns.items()}, items)
-    fields = _fields(prof, canonical)
+    issues += missing_fields(ctx, items)
+    outcome = run_checks(derive_all(frame, ctx), ctx)
+    issues += outcome.issues
+    fields = _fields(prof, canonical, outcome.invalid)
     missing = Missing(**{tier.value: [f.field for f in fields if f.tier == tier and f.column is None] for tier in Tier})
     return Report(
         source=table.source,

@@ -1,5 +1,35 @@
 """Checks over the canonical frame, one module per family of rules.
 
-Each check is a polars expression over whole columns; a finding becomes one
-:class:`~feedcheck.report.Issue` aggregating every item it hits (count plus the first examples).
+Each family exposes ``derive(ctx)`` (helper columns: parsed prices, GTIN codes, canonical
+vocabulary values, reused by the writers) and ``rules(ctx)`` (boolean polars expressions, one
+per issue code and field). :func:`run_checks` evaluates them over whole columns.
 """
+
+from __future__ import annotations
+
+import polars as pl
+
+from feedcheck.checks import category, dates, gtin, identity, links, presence, price, stock, text, vocabulary
+from feedcheck.checks.base import Context, Outcome, Rule, run_rules
+
+FAMILIES = (price, gtin, identity, links, vocabulary, text, dates, stock, category)
+
+
+def derive_all(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+    """The canonical frame plus every family's helper columns."""
+    exprs = [e for family in FAMILIES for e in family.derive(ctx)]
+    frame = frame.with_columns(exprs) if exprs else frame
+    return frame.with_columns(price.resolve(ctx))
+
+
+def run_checks(frame: pl.DataFrame, ctx: Context) -> Outcome:
+    """Presence and value rules over a frame that already has the derived columns."""
+    rules: list[Rule] = presence.rules(ctx)
+    for family in FAMILIES:
+        rules += family.rules(ctx)
+    for rule in rules:
+        rule.column = ctx.columns.get(rule.field)
+    return run_rules(frame, rules)
+
+
+__all__ = ["FAMILIES", "Context", "derive_all", "run_checks"]

@@ -1,15 +1,108 @@
-"""What every check family shares: the canonical frame's layout and issue building."""
+"""What every check family shares: the canonical frame's layout, rules and the engine.
+
+A family module exposes ``derive(ctx) -> list[pl.Expr]`` (helper columns, computed once, that
+later stages such as the writers reuse) and ``rules(ctx) -> list[Rule]``. A rule is a boolean
+polars expression over whole columns: true for every item it hits. The engine evaluates every
+mask in one ``select`` (polars runs them in parallel) and builds one issue per rule that hits.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import polars as pl
 
 from feedcheck.codes import CODES
+from feedcheck.profile import FieldSpec, Profile
 from feedcheck.report import Example, Issue
 
 ITEM = "__item__"
 LINE = "__line__"
+MULTI_SEP = "\x1f"
 EXAMPLES = 5
+
+
+@dataclass
+class Context:
+    profile: Profile
+    present: frozenset[str]  # canonical fields that have a column
+    currency: str | None = None  # the caller's default currency (ISO 4217)
+    columns: dict[str, str] = field(default_factory=dict)  # canonical field -> its (first) source column
+
+    def fields_of(self, *kinds: str) -> list[FieldSpec]:
+        return [f for f in self.profile.fields if f.kind in kinds and f.name in self.present]
+
+
+@dataclass
+class Rule:
+    code: str
+    field: str
+    mask: pl.Expr  # true where the item is hit (null counts as false)
+    value: pl.Expr | None = None  # what an example shows; the field's value by default
+    invalidates: bool = True  # a hit means the value does not count as filled
+    detail: str = ""
+    needs_value: bool = True  # only items with a value can be hit (nulls never are)
+    column: str | None = None  # the source column, filled in by the engine
+
+
+def helper(field: str, name: str) -> str:
+    """Name of a derived column: ``helper("price", "amount")`` -> ``__price__amount``."""
+    return f"__{field}__{name}"
+
+
+def each_value(field_name: str, multi: bool, predicate: Callable[[pl.Expr], pl.Expr]) -> tuple[pl.Expr, pl.Expr]:
+    """Mask and example value for a predicate applied to every value of a (multi-valued) field."""
+    col = pl.col(field_name)
+    if not multi:
+        return predicate(col), col
+    values = col.str.split(MULTI_SEP)
+    mask = values.list.eval(predicate(pl.element()).fill_null(False)).list.any()
+    example = values.list.eval(pl.element().filter(predicate(pl.element()).fill_null(False))).list.first()
+    return mask, example
+
+
+@dataclass
+class Outcome:
+    issues: list[Issue] = field(default_factory=list)
+    invalid: dict[str, pl.Series] = field(default_factory=dict)  # field -> items whose value is invalid
+
+
+def run_rules(frame: pl.DataFrame, rules: list[Rule]) -> Outcome:
+    outcome = Outcome()
+    if not rules or frame.height == 0:
+        return outcome
+    masks = frame.select(
+        [
+            ((r.mask & pl.col(r.field).is_not_null()) if r.needs_value else r.mask).fill_null(False).alias(f"r{i}")
+            for i, r in enumerate(rules)
+        ]
+    )
+    sums = masks.sum().row(0)
+    id_expr = pl.col("id") if "id" in frame.columns else pl.lit(None, dtype=pl.String)
+    for index, (rule, hits) in enumerate(zip(rules, sums, strict=True)):
+        if not hits:
+            continue
+        mask = masks.get_column(f"r{index}")
+        value = rule.value if rule.value is not None else pl.col(rule.field)
+        # The value is computed over the whole frame before filtering: some values look at
+        # other rows (the lines of an id's twins).
+        rows = (
+            frame.select(ITEM, LINE, id_expr.alias("id"), value.cast(pl.String).alias("value"))
+            .filter(mask)
+            .head(EXAMPLES)
+            .rows()
+        )
+        examples = [Example(item=r[0], line=r[1], id=r[2], value=r[3]) for r in rows]
+        outcome.issues.append(
+            make_issue(
+                rule.code, int(hits), field=rule.field, column=rule.column, examples=examples, detail=rule.detail
+            )
+        )
+        if rule.invalidates:
+            previous = outcome.invalid.get(rule.field)
+            outcome.invalid[rule.field] = mask if previous is None else previous | mask
+    return outcome
 
 
 def issue_from_mask(

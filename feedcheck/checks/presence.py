@@ -4,30 +4,38 @@ from __future__ import annotations
 
 import polars as pl
 
-from feedcheck.checks.base import issue_from_mask, make_issue
-from feedcheck.profile import Profile, Tier
+from feedcheck.checks.base import Context, Rule, make_issue
+from feedcheck.profile import Tier
 from feedcheck.report import Issue
 
-_MISSING = {
+MISSING = {
     Tier.mandatory: "missing-mandatory-field",
     Tier.strongly_recommended: "missing-recommended-field",
     Tier.useful: "missing-useful-field",
 }
-_EMPTY = {
+EMPTY = {
     Tier.mandatory: "empty-mandatory-value",
     Tier.strongly_recommended: "empty-recommended-value",
     Tier.useful: "empty-useful-value",
 }
 
 
-def check_presence(frame: pl.DataFrame, profile: Profile, columns: dict[str, str], items: int) -> list[Issue]:
-    issues: list[Issue] = []
-    for spec in profile.fields:
-        column = columns.get(spec.name)
-        if column is None:
-            issues.append(make_issue(_MISSING[spec.tier], items, field=spec.name))
-            continue
-        found = issue_from_mask(frame, pl.col(spec.name).is_null(), _EMPTY[spec.tier], field=spec.name, column=column)
-        if found is not None:
-            issues.append(found)
-    return issues
+def missing_fields(ctx: Context, items: int) -> list[Issue]:
+    """One issue per profile field that no column feeds."""
+    return [make_issue(MISSING[s.tier], items, field=s.name) for s in ctx.profile.fields if s.name not in ctx.present]
+
+
+def rules(ctx: Context) -> list[Rule]:
+    return [
+        Rule(
+            EMPTY[s.tier],
+            s.name,
+            pl.col(s.name).is_null(),
+            value=pl.lit(None, dtype=pl.String),
+            invalidates=False,
+            needs_value=False,
+        )
+        for s in ctx.profile.fields
+        # An empty regular price only means "not discounted": no issue for that.
+        if s.name in ctx.present and s.name != "regular_price"
+    ]

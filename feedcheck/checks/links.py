@@ -1,0 +1,78 @@
+"""Links and image links: absolute http(s), a host, no spaces, no script schemes."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from feedcheck.checks.base import Context, Rule, each_value
+
+_SCHEME = r"^[A-Za-z][A-Za-z0-9+.\-]*:"
+_HTTP = r"(?i)^https?://"
+_HOST = r"(?i)^https?://(?:[^/?#@\s]*@)?([^/?#:\s]+)"
+_LOCAL = (
+    r"(?i)^(localhost|127\.\d+\.\d+\.\d+|0\.0\.0\.0|10\.\d+\.\d+\.\d+|192\.168\.\d+\.\d+"
+    r"|172\.(1[6-9]|2\d|3[01])\.\d+\.\d+|\[?::1\]?|[^.]+\.(local|localhost|test|internal|lan))$"
+)
+_IMAGE_EXT = r"(?i)\.(jpe?g|png|gif|webp|bmp|tiff?|avif|svg|heic)$"
+_SEVERAL = r"(?i)[\s,;|]https?://"
+
+
+def _path(url: pl.Expr) -> pl.Expr:
+    return url.str.replace(r"[?#].*$", "").str.replace(r"(?i)^https?://[^/]*", "")
+
+
+def _host(url: pl.Expr) -> pl.Expr:
+    return url.str.extract(_HOST, 1)
+
+
+def _unsafe_scheme(url: pl.Expr) -> pl.Expr:
+    return url.str.contains(_SCHEME) & ~url.str.contains(_HTTP)
+
+
+def _not_absolute(url: pl.Expr) -> pl.Expr:
+    return ~url.str.contains(_SCHEME) | (url.str.contains(_HTTP) & _host(url).is_null())
+
+
+def _has_spaces(url: pl.Expr) -> pl.Expr:
+    return url.str.contains(r"\s") & ~url.str.contains(_SEVERAL)
+
+
+def _local_host(url: pl.Expr) -> pl.Expr:
+    return _host(url).str.contains(_LOCAL)
+
+
+def _several(url: pl.Expr) -> pl.Expr:
+    return url.str.contains(_SEVERAL)
+
+
+def _not_an_image(url: pl.Expr) -> pl.Expr:
+    path = _path(url)
+    return url.str.contains(_HTTP) & (path.str.len_chars() > 1) & ~path.str.contains(_IMAGE_EXT)
+
+
+# code -> (predicate on one URL, whether a hit makes the value invalid)
+_CHECKS = {
+    "url-unsafe-scheme": (_unsafe_scheme, True),
+    "url-not-absolute": (_not_absolute, True),
+    "url-has-spaces": (_has_spaces, True),
+    "url-local-host": (_local_host, False),
+}
+_IMAGE_FIELDS = ("image_link", "additional_image_link")
+
+
+def derive(ctx: Context) -> list[pl.Expr]:
+    return []
+
+
+def rules(ctx: Context) -> list[Rule]:
+    out: list[Rule] = []
+    for spec in ctx.fields_of("url"):
+        checks = dict(_CHECKS)
+        if not spec.multi:
+            checks["url-several-in-one"] = (_several, False)
+        if spec.name in _IMAGE_FIELDS:
+            checks["image-extension-unusual"] = (_not_an_image, False)
+        for code, (predicate, invalidates) in checks.items():
+            mask, value = each_value(spec.name, spec.multi, predicate)
+            out.append(Rule(code, spec.name, mask, value=value, invalidates=invalidates))
+    return out
