@@ -78,7 +78,7 @@ def scan(buf: bytes, delimiter: str, quote: str | None = '"') -> _Scan:
 
 
 def _header_names(raw: str, delimiter: str) -> list[str]:
-    rows = list(csv.reader(io.StringIO(raw), delimiter=delimiter, quotechar='"', strict=False))
+    rows = list(csv.reader(io.StringIO(raw, newline=""), delimiter=delimiter, quotechar='"', strict=False))
     return rows[0] if rows else []
 
 
@@ -109,6 +109,9 @@ def _unique_names(names: list[str], line: int, issues: list[RawIssue]) -> list[s
 def read_csv(text_utf8: bytes, delimiter: str, limits: Limits) -> CsvTable:
     """Parse UTF-8 bytes (BOM already removed) into strings, reporting structure problems."""
     issues: list[RawIssue] = []
+    if b"\n" not in text_utf8 and b"\r" in text_utf8:
+        # Classic Mac line ends (Excel for Mac "CSV (Macintosh)"): one CR per line.
+        text_utf8 = text_utf8.replace(b"\r", b"\n")
     sc = scan(text_utf8, delimiter)
     keep = ~sc.blank
     if not keep.any():

@@ -50,7 +50,10 @@ def _flatten(elem: etree._Element, prefix: str, row: dict[str, list[str]]) -> No
             continue
         path = f"{prefix}/{_local(tag)}" if prefix else _local(tag)
         if len(child) == 0:
-            row.setdefault(path, []).append((child.text or "").strip())
+            text = (child.text or "").strip()
+            if not text and "href" in child.attrib:  # Atom: <link href="..."/>
+                text = child.attrib["href"].strip()
+            row.setdefault(path, []).append(text)
             for key, value in child.attrib.items():
                 row.setdefault(f"{path}@{_local(key)}", []).append(value.strip())
         elif (child.text or "").strip() or any((c.tail or "").strip() for c in child):

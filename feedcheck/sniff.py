@@ -22,7 +22,7 @@ DELIMITERS = (",", ";", "\t", "|")
 # between structural candidates, never to find the record element on their own.
 KNOWN_RECORDS = frozenset({"item", "entry", "product", "offer", "o", "shopitem", "record", "row"})
 
-_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 _XML_DECL_ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 
 
@@ -94,9 +94,12 @@ def decode_text(data: bytes, forced: str | None = None) -> tuple[str, TextEncodi
         return data.decode("utf-8"), TextEncoding("utf-8", False)
     except UnicodeDecodeError:
         pass
-    if _UTF8_MULTIBYTE.search(data):
-        return _decode_collecting(data, "utf-8", 0, False)
-    # No valid multi-byte sequence anywhere: a single-byte code page.
+    # Mostly valid UTF-8 with a few stray bytes (one cell typed in Excel and saved as
+    # Windows-1252) stays UTF-8; when invalid bytes are as common as valid sequences,
+    # the valid ones are accidents of a single-byte code page (E9 A0 BB is "É «" in cp1252).
+    text, info = _decode_collecting(data, "utf-8", 0, False)
+    if len(_UTF8_SEQUENCE.findall(data)) > info.bad_count:
+        return text, info
     try:
         return data.decode("cp1252"), TextEncoding("cp1252", False)
     except UnicodeDecodeError:

@@ -45,10 +45,17 @@ _CHUNK = 1 << 20
 class _CappedReader(io.RawIOBase):
     """A read-only stream that refuses to yield more than ``cap`` bytes."""
 
-    def __init__(self, inner: IO[bytes] | gzip.GzipFile | bz2.BZ2File | lzma.LZMAFile, cap: int, what: str) -> None:
+    def __init__(
+        self,
+        inner: IO[bytes] | gzip.GzipFile | bz2.BZ2File | lzma.LZMAFile,
+        cap: int,
+        what: str,
+        also_close: tuple[IO[bytes] | zipfile.ZipFile, ...] = (),
+    ) -> None:
         self._inner = inner
         self._cap = cap
         self._what = what
+        self._also_close = also_close
         self.count = 0
 
     def readable(self) -> bool:
@@ -67,6 +74,8 @@ class _CappedReader(io.RawIOBase):
 
     def close(self) -> None:
         self._inner.close()
+        for other in self._also_close:
+            other.close()
         super().close()
 
 
@@ -93,18 +102,22 @@ class Opened:
         inner: IO[bytes] | gzip.GzipFile | bz2.BZ2File | lzma.LZMAFile
         if self.compression is None:
             return io.BufferedReader(_CappedReader(raw, self._limits.max_bytes, "as sent"), _CHUNK)
-        outer = _CappedReader(raw, self._limits.max_bytes, "as sent")
-        if self.compression == "gzip":
-            inner = gzip.GzipFile(fileobj=io.BufferedReader(outer, _CHUNK), mode="rb")
-        elif self.compression == "bz2":
-            inner = bz2.BZ2File(io.BufferedReader(outer, _CHUNK), mode="rb")
-        elif self.compression == "xz":
-            inner = lzma.LZMAFile(io.BufferedReader(outer, _CHUNK), mode="rb")
-        else:  # zip
+        if self.compression == "zip":
+            # Sizes were checked up front; the member is read from memory or the path, never extracted.
             archive = zipfile.ZipFile(raw)
             assert self.member is not None
             inner = archive.open(self.member)
-        capped = _CappedReader(inner, self._limits.max_decompressed_bytes, "once decompressed")
+            closers: tuple[IO[bytes] | zipfile.ZipFile, ...] = (archive, raw)
+        else:
+            outer = io.BufferedReader(_CappedReader(raw, self._limits.max_bytes, "as sent"), _CHUNK)
+            if self.compression == "gzip":
+                inner = gzip.GzipFile(fileobj=outer, mode="rb")
+            elif self.compression == "bz2":
+                inner = bz2.BZ2File(outer, mode="rb")
+            else:
+                inner = lzma.LZMAFile(outer, mode="rb")
+            closers = (outer,)
+        capped = _CappedReader(inner, self._limits.max_decompressed_bytes, "once decompressed", closers)
         return io.BufferedReader(capped, _CHUNK)
 
     def head(self, size: int = 1 << 16) -> bytes:
