@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from feedcheck.checks.base import ITEM, LINE
+from feedcheck.checks.base import ITEM, LINE, MULTI_SEP, helper
 from feedcheck.load import Table
 from feedcheck.mapping import Mapping_
 from feedcheck.profile import Profile
@@ -16,6 +16,7 @@ from feedcheck.profile import Profile
 class Canonical:
     frame: pl.DataFrame  # ITEM, LINE and one column per mapped canonical field
     columns: dict[str, list[str]]  # canonical field -> source columns, the one used first leading
+    several: set[str]  # single-valued fields some record gave several values (repeated XML elements)
 
 
 def _clean(column: str) -> pl.Expr:
@@ -37,12 +38,25 @@ def build_canonical(table: Table, mapping: Mapping_, profile: Profile) -> Canoni
     regular price for that item."""
     columns = {name: list(cols) for name, cols in mapping.columns.items()}
     exprs: list[pl.Expr] = [pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(ITEM), pl.col(LINE)]
+    several: set[str] = set()
     sale = mapping.sale_price
     for spec in profile.fields:
         if spec.name in ("price", "regular_price") and sale is not None:
             continue
         if spec.name in columns:
-            exprs.append(_first_filled(columns[spec.name]).alias(spec.name))
+            value = _first_filled(columns[spec.name])
+            if spec.multi and spec.kind == "url":
+                # A cell listing several URLs (Google: commas; Meta: , ; | or spaces) holds the
+                # same values as repeated XML elements: split them the same way.
+                value = value.str.replace_all(r"[\s,;|]+(https?://)", MULTI_SEP + "${1}")
+            elif not spec.multi and any(c in table.multi for c in columns[spec.name]):
+                # A repeated element for a one-value field (two <shipping>, six <product_type>):
+                # the first value is used, and the report says so.
+                several.add(spec.name)
+                exprs.append(value.str.contains(MULTI_SEP, literal=True).alias(helper(spec.name, "several")))
+                exprs.append(value.str.replace_all(MULTI_SEP, " | ", literal=True).alias(helper(spec.name, "all")))
+                value = value.str.split(MULTI_SEP).list.first()
+            exprs.append(value.alias(spec.name))
     if sale is not None:
         price_cols = columns.get("price", [])
         regular_cols = columns.get("regular_price", [])
@@ -60,4 +74,4 @@ def build_canonical(table: Table, mapping: Mapping_, profile: Profile) -> Canoni
             columns["price"] = [sale, *base]
             columns["regular_price"] = [*base, *own_regular]
     frame = table.frame.select(exprs)
-    return Canonical(frame, columns)
+    return Canonical(frame, columns, several)

@@ -6,12 +6,14 @@ used as a feed (one line on stderr); 4 an internal error (a bug: one line on std
 
 from __future__ import annotations
 
+import difflib
 import sys
 from collections.abc import Callable
 from typing import Any, BinaryIO
 
 import click
 
+from feedcheck.codes import CODES, doc_page
 from feedcheck.errors import FeedError, UsageError
 from feedcheck.limits import Limits
 from feedcheck.profile import Tier, load_profile
@@ -120,6 +122,25 @@ def fields_command(profile: str) -> None:
             click.echo(f"  {spec.name:<26} {aliases}")
     if prof.sale_price_aliases:
         click.echo(f"\nsale price (becomes price when filled): {', '.join(prof.sale_price_aliases)}")
+
+
+@main.command("explain")
+@click.argument("code")
+def explain_command(code: str) -> None:
+    """Print the documentation page of an issue CODE (e.g. price-unparseable)."""
+    if code not in CODES:
+        close = difflib.get_close_matches(code, list(CODES), n=3)
+        hint = f" Did you mean {', '.join(close)}?" if close else " 'feedcheck codes' lists them all."
+        raise click.UsageError(f"Unknown issue code {code!r}.{hint}")
+    click.echo(doc_page(code), nl=False)
+
+
+@main.command("codes")
+def codes_command() -> None:
+    """List every issue code with its severity and message."""
+    for spec in CODES.values():
+        message = spec.message.format(field="FIELD", column="COLUMN", count="N", detail="...")
+        click.echo(f"{spec.code:<32} {spec.severity.value:<8} {message}")
 
 
 if __name__ == "__main__":  # pragma: no cover

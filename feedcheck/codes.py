@@ -66,6 +66,12 @@ CODES: dict[str, Code] = {
             "{count} product(s) have no value for strongly recommended field {field}",
         ),
         Code("empty-useful-value", _I, "fields", "{count} product(s) have no value for useful field {field}"),
+        Code(
+            "field-several-values",
+            _I,
+            "fields",
+            "{count} product(s) give several values for {field}; the first is used",
+        ),
         # prices
         Code("price-unparseable", _E, "price", "{count} {field} value(s) are not a readable amount"),
         Code("price-unknown-currency", _E, "price", "{count} {field} value(s) name a currency that is not ISO 4217"),
@@ -156,3 +162,12 @@ CODES: dict[str, Code] = {
 
 def code(name: str) -> Code:
     return CODES[name]
+
+
+def doc_page(name: str) -> str:
+    """The documentation page of a code (Markdown), as shipped with the package."""
+    from importlib import resources
+
+    if name not in CODES:
+        raise KeyError(name)
+    return resources.files("feedcheck.issue_docs").joinpath(f"{name}.md").read_text(encoding="utf-8")

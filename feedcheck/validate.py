@@ -122,6 +122,7 @@ def validate(
         frozenset(canonical.columns),
         currency.upper() if currency else None,
         {name: cols[0] for name, cols in canonical.columns.items()},
+        canonical.several,
     )
     issues = [_structural_issue(raw, frame) for raw in table.issues]
     issues += missing_fields(ctx, items)

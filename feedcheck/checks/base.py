@@ -29,6 +29,7 @@ class Context:
     present: frozenset[str]  # canonical fields that have a column
     currency: str | None = None  # the caller's default currency (ISO 4217)
     columns: dict[str, str] = field(default_factory=dict)  # canonical field -> its (first) source column
+    several: set[str] = field(default_factory=set)  # fields given several values by some record
 
     def fields_of(self, *kinds: str) -> list[FieldSpec]:
         return [f for f in self.profile.fields if f.kind in kinds and f.name in self.present]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from feedcheck.checks.base import Context, Rule, make_issue
+from feedcheck.checks.base import Context, Rule, helper, make_issue
 from feedcheck.profile import Tier
 from feedcheck.report import Issue
 
@@ -26,7 +26,17 @@ def missing_fields(ctx: Context, items: int) -> list[Issue]:
 
 
 def rules(ctx: Context) -> list[Rule]:
-    return [
+    several = [
+        Rule(
+            "field-several-values",
+            name,
+            pl.col(helper(name, "several")),
+            value=pl.col(helper(name, "all")),
+            invalidates=False,
+        )
+        for name in sorted(ctx.several)
+    ]
+    return several + [
         Rule(
             EMPTY[s.tier],
             s.name,

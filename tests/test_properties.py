@@ -1,0 +1,127 @@
+"""Hypothesis properties: parsers never raise, round trips hold, GTIN agrees with GS1."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+import polars as pl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import feedcheck
+from feedcheck.checks.currencies import ISO_4217
+from feedcheck.checks.gtin import gs1_check_digit_ok
+from feedcheck.checks.price import parse_price
+
+SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+CODES = sorted(ISO_4217)
+
+
+def parse(values: list[str | None]) -> list[dict[str, object]]:
+    frame = pl.DataFrame({"v": values}, schema={"v": pl.String})
+    return frame.select(parse_price(pl.col("v")).alias("p")).unnest("p").to_dicts()
+
+
+@SETTINGS
+@given(st.lists(st.one_of(st.none(), st.text(max_size=40)), max_size=30))
+def test_price_parser_never_raises(values: list[str | None]) -> None:
+    rows = parse(values)
+    assert len(rows) == len(values)
+    for value, row in zip(values, rows, strict=True):
+        assert row["status"] in (None, "ok", "unparseable", "bad-currency", "both-currencies")
+        if value is None:
+            assert row["status"] is None
+
+
+amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("9999999.99"), places=2)
+
+
+def styles(amount: Decimal, code: str) -> list[str]:
+    """Ways merchants write the same price."""
+    plain = f"{amount:.2f}"
+    comma = plain.replace(".", ",")
+    grouped = f"{amount:,.2f}"  # 1,299.00
+    french = f"{amount:,.2f}".replace(",", "\u202f").replace(".", ",")  # 1 299,00
+    german = f"{amount:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")  # 1.299,00
+    return [
+        f"{plain} {code}",
+        f"{code} {plain}",
+        f"{comma} {code}",
+        f"{grouped} {code}",
+        f"{french} {code}",
+        f"{german}{code}",
+    ]
+
+
+@SETTINGS
+@given(amounts, st.sampled_from(CODES))
+def test_every_style_of_one_price_parses_to_the_same_amount(amount: Decimal, code: str) -> None:
+    for row in parse(styles(amount, code)):
+        assert row["status"] == "ok"
+        assert row["currency"] == code
+        assert row["text"] == f"{amount:.2f}"
+
+
+@SETTINGS
+@given(st.lists(st.tuples(amounts, st.sampled_from(CODES), st.integers(0, 5)), min_size=1, max_size=10))
+def test_formatting_then_reparsing_gives_the_same_amount_and_currency(prices: list[tuple[Decimal, str, int]]) -> None:
+    written = [styles(a, c)[k] for a, c, k in prices]
+    first = parse(written)
+    again = parse([f"{row['text']} {row['currency']}" for row in first])
+    for before, after in zip(first, again, strict=True):
+        assert after["status"] == "ok"
+        assert (after["amount"], after["currency"], after["text"]) == (
+            before["amount"],
+            before["currency"],
+            before["text"],
+        )
+
+
+def gs1_check(data: str) -> int:
+    """The GS1 mod-10 check digit, written from the GS1 General Specifications."""
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(data)))
+    return (10 - total % 10) % 10
+
+
+@SETTINGS
+@given(
+    st.lists(
+        st.sampled_from([8, 12, 13, 14]).flatmap(lambda n: st.text("0123456789", min_size=n, max_size=n)),
+        min_size=1,
+        max_size=50,
+    )
+)
+def test_gtin_check_agrees_with_an_independent_gs1_computation(codes: list[str]) -> None:
+    frame = pl.DataFrame({"g": codes})
+    ours = frame.select(gs1_check_digit_ok(pl.col("g"))).to_series().to_list()
+    assert ours == [gs1_check(c[:-1]) == int(c[-1]) for c in codes]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=600))
+def test_any_bytes_give_a_report_or_a_feed_error(data: bytes) -> None:
+    try:
+        report = feedcheck.validate(data)
+    except feedcheck.FeedError as exc:
+        assert str(exc)
+    else:
+        assert report.items >= 0
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.lists(st.text(alphabet=st.characters(codec="utf-8"), max_size=8), min_size=1, max_size=5),
+        min_size=1,
+        max_size=8,
+    ),
+    st.sampled_from([",", ";", "\t", "|"]),
+)
+def test_any_csv_text_gives_a_report_or_a_feed_error(rows: list[list[str]], delimiter: str) -> None:
+    text = "\n".join(delimiter.join(cells) for cells in rows)
+    try:
+        report = feedcheck.validate(io.BytesIO(text.encode("utf-8")))
+    except feedcheck.FeedError:
+        return
+    assert report.items >= 0
