@@ -1,0 +1,59 @@
+"""Every issue code has a page, every page a code, and the two say the same thing."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from feedcheck.cli import main
+from feedcheck.codes import CODES
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "issues"
+SECTIONS = ["## What it checks", "## Why publishers care", "## Example", "## How to fix"]
+
+
+def test_every_code_has_a_page_and_every_page_a_code() -> None:
+    pages = {p.stem for p in DOCS.glob("*.md") if p.name != "README.md"}
+    assert pages == set(CODES)
+
+
+@pytest.mark.parametrize("code", sorted(CODES))
+def test_page_matches_the_code(code: str) -> None:
+    text = (DOCS / f"{code}.md").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    assert lines[0] == f"# {code}"
+    spec = CODES[code]
+    assert f"**Severity:** {spec.severity.value}" in lines[2]
+    assert f"**Family:** {spec.family}" in lines[2]
+    positions = [text.find(section + "\n") for section in SECTIONS]
+    assert all(p > 0 for p in positions), f"{code}: missing a section"
+    assert positions == sorted(positions), f"{code}: sections out of order"
+    for start, end in zip(positions, [*positions[1:], len(text)], strict=True):
+        body = text[start:end].split("\n", 1)[1].strip()
+        assert len(body) > 40, f"{code}: a section is nearly empty"
+
+
+def test_index_lists_every_code() -> None:
+    index = (DOCS / "README.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"\]\(([a-z0-9-]+)\.md\)", index))
+    assert listed == set(CODES)
+
+
+def test_explain_prints_the_page() -> None:
+    result = CliRunner().invoke(main, ["explain", "csv-ragged-row"])
+    assert result.exit_code == 0
+    assert result.output == (DOCS / "csv-ragged-row.md").read_text(encoding="utf-8")
+
+
+def test_explain_unknown_code_is_a_usage_error() -> None:
+    result = CliRunner().invoke(main, ["explain", "csv-raged-row"])
+    assert result.exit_code == 2
+    assert "Did you mean csv-ragged-row" in result.output
+
+
+def test_codes_are_stable_slugs() -> None:
+    for code in CODES:
+        assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)+", code), code
