@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -77,9 +79,22 @@ def scan(buf: bytes, delimiter: str, quote: str | None = '"') -> _Scan:
     return _Scan(starts, ends, lines, fields, blank, bool(quotes.size & 1))
 
 
+# Python's csv module ends a line at a bare CR; polars and the byte scan keep it inside the
+# cell. The lenient readers hide bare CRs behind a private-use character and restore them.
+_BARE_CR = re.compile(r"\r(?!\n)")
+_CR_STANDIN = "\ue000"
+
+
+def _python_rows(text: str, delimiter: str) -> Iterator[tuple[list[str], int]]:
+    """Rows from Python's lenient csv reader, each with the line it ends on."""
+    hidden = _BARE_CR.sub(_CR_STANDIN, text)
+    reader = csv.reader(io.StringIO(hidden, newline=""), delimiter=delimiter, quotechar='"', strict=False)
+    for row in reader:
+        yield [cell.replace(_CR_STANDIN, "\r") for cell in row], reader.line_num
+
+
 def _header_names(raw: str, delimiter: str) -> list[str]:
-    rows = list(csv.reader(io.StringIO(raw, newline=""), delimiter=delimiter, quotechar='"', strict=False))
-    return rows[0] if rows else []
+    return next((row for row, _ in _python_rows(raw, delimiter)), [])
 
 
 def _unique_names(names: list[str], line: int, issues: list[RawIssue]) -> list[str]:
@@ -200,16 +215,15 @@ def _read_lenient(
 ) -> tuple[pl.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
     """Slow path for files whose quotes do not pair up: Python's csv module, row by row."""
     text = buf.decode("utf-8")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', strict=False)
     width = len(names)
     columns: list[list[str | None]] = [[] for _ in range(width)]
     lines: list[int] = []
     counts: list[int] = []
     blanks: list[bool] = []
     previous_end = 0
-    for index, row in enumerate(reader):
+    for index, (row, line_num) in enumerate(_python_rows(text, delimiter)):
         start = previous_end + 1
-        previous_end = reader.line_num
+        previous_end = line_num
         if index == 0:
             continue
         lines.append(start)
