@@ -4,6 +4,7 @@ The public API is exactly what ``__all__`` lists; everything else is private and
 """
 
 from feedcheck.codes import CODES, Severity
+from feedcheck.convert import ConvertResult, Dropped, convert
 from feedcheck.errors import (
     FeedError,
     LimitExceededError,
@@ -23,6 +24,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CODES",
+    "ConvertResult",
+    "Dropped",
     "Example",
     "FeedError",
     "FieldReport",
@@ -43,6 +46,7 @@ __all__ = [
     "UnsupportedCompressionError",
     "UsageError",
     "__version__",
+    "convert",
     "load_profile",
     "validate",
 ]

@@ -14,6 +14,7 @@ from typing import Any, BinaryIO
 import click
 
 from feedcheck.codes import CODES, doc_page
+from feedcheck.convert import convert
 from feedcheck.errors import FeedError, UsageError
 from feedcheck.limits import Limits
 from feedcheck.profile import Tier, load_profile
@@ -39,6 +40,15 @@ def _run(action: Callable[[], Any]) -> Any:
     except Exception as exc:  # never a traceback for support staff
         _fail(EXIT_INTERNAL, f"internal error ({type(exc).__name__}: {exc}); please report it")
     return None  # pragma: no cover
+
+
+def _limits(max_bytes: int | None, max_items: int | None) -> Limits:
+    overrides: dict[str, int] = {}
+    if max_bytes is not None:
+        overrides["max_bytes"] = max_bytes
+    if max_items is not None:
+        overrides["max_items"] = max_items
+    return Limits(**overrides)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -80,12 +90,7 @@ def validate_command(
     max_items: int | None,
 ) -> None:
     """Check FILE (a path, or - for standard input) and report what is missing or invalid."""
-    overrides: dict[str, int] = {}
-    if max_bytes is not None:
-        overrides["max_bytes"] = max_bytes
-    if max_items is not None:
-        overrides["max_items"] = max_items
-    limits = Limits(**overrides)
+    limits = _limits(max_bytes, max_items)
     source: str | BinaryIO = sys.stdin.buffer if file == "-" else file
 
     def action() -> Any:
@@ -107,6 +112,87 @@ def validate_command(
     else:
         click.echo(report.to_text(), nl=False)
     sys.exit(EXIT_OK if report.valid else EXIT_INVALID)
+
+
+@main.command("convert")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--csv", "csv_out", type=click.Path(dir_okay=False, writable=True), help="Write the normalised CSV here.")
+@click.option("--xml", "xml_out", type=click.Path(dir_okay=False, writable=True), help="Write the normalised XML here.")
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Summary as text for people or JSON for programs.",
+)
+@click.option("--profile", default="default", show_default=True, help="Bundled profile name or a TOML file.")
+@click.option("--drop-invalid", is_flag=True, help="Leave out records whose mandatory values are missing or invalid.")
+@click.option("--keep-extra", is_flag=True, help="Keep unmapped columns, as extra_<name>.")
+@click.option("--input-format", type=click.Choice(["csv", "xml"]), default=None, help="Force the feed format.")
+@click.option("--encoding", default=None, help="Force the text encoding (e.g. cp1252).")
+@click.option("--delimiter", default=None, help="Force the CSV delimiter: , ; | or tab.")
+@click.option("--item-element", default=None, help="Force the XML record element (e.g. product).")
+@click.option("--map", "maps", multiple=True, metavar="COLUMN=FIELD", help='Force a mapping, e.g. "Prix TTC=price".')
+@click.option("--currency", default=None, help="Currency of prices that name none (ISO code, e.g. EUR).")
+@click.option("--max-bytes", type=click.IntRange(min=1), default=None, help="Refuse feeds larger than this.")
+@click.option("--max-items", type=click.IntRange(min=1), default=None, help="Refuse feeds with more records.")
+def convert_command(
+    file: str,
+    csv_out: str | None,
+    xml_out: str | None,
+    output: str,
+    profile: str,
+    drop_invalid: bool,
+    keep_extra: bool,
+    input_format: str | None,
+    encoding: str | None,
+    delimiter: str | None,
+    item_element: str | None,
+    maps: tuple[str, ...],
+    currency: str | None,
+    max_bytes: int | None,
+    max_items: int | None,
+) -> None:
+    """Write FILE as normalised CSV and/or XML for publishers (--csv OUT.csv --xml OUT.xml)."""
+    if csv_out is None and xml_out is None:
+        raise click.UsageError("Say where to write: --csv OUT.csv, --xml OUT.xml, or both.")
+    source: str | BinaryIO = sys.stdin.buffer if file == "-" else file
+
+    def action() -> Any:
+        return convert(
+            source,
+            csv=csv_out,
+            xml=xml_out,
+            profile=profile,
+            drop_invalid=drop_invalid,
+            keep_extra=keep_extra,
+            format=input_format,  # type: ignore[arg-type]
+            encoding=encoding,
+            delimiter=delimiter,
+            item_element=item_element,
+            mapping=list(maps),
+            currency=currency,
+            limits=_limits(max_bytes, max_items),
+        )
+
+    result = _run(action)
+    if output == "json":
+        click.echo(result.model_dump_json(indent=2))
+    else:
+        where = " and ".join(p for p in (csv_out, xml_out) if p)
+        click.echo(f"{file}: wrote {result.written:,} of {result.items:,} products to {where}")
+        click.echo(f"  fields: {', '.join(result.fields)}")
+        for gone in result.dropped[:20]:
+            ident = f" id {gone.id}" if gone.id else ""
+            click.echo(f"  dropped item {gone.item} (line {gone.line}{ident}): {'; '.join(gone.reasons)}")
+        if len(result.dropped) > 20:
+            click.echo(f"  ... and {len(result.dropped) - 20:,} more dropped (--format json lists them all)")
+        for column, count in result.characters_removed.items():
+            click.echo(f"  removed characters XML forbids from {count:,} {column} value(s)")
+        errors = sum(1 for i in result.report.issues if i.severity.value == "error")
+        if errors:
+            click.echo(f"  the feed has {errors} error(s): run 'feedcheck validate {file}' for the details")
 
 
 @main.command("fields")

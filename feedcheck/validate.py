@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -77,19 +78,68 @@ def _fields(profile: Profile, canonical: Canonical, invalid: dict[str, pl.Series
     ]
 
 
-def prepare(
+@dataclass
+class Analysis:
+    """Everything validation learns about a feed; convert writes from it."""
+
+    table: Table
+    profile: Profile
+    mapping: Mapping_
+    canonical: Canonical
+    ctx: Context
+    frame: pl.DataFrame  # the canonical frame plus the derived helper columns
+    invalid: dict[str, pl.Series]  # field -> items whose value a check found invalid
+    hits: dict[str, list[tuple[str, pl.Series]]]  # field -> (code, items) of the checks that invalidate it
+    report: Report
+
+
+def analyse(
     source: SourceLike,
     *,
-    profile: str | Path | Profile | None,
-    options: ReadOptions,
-    mapping: MapOption,
-) -> tuple[Table, Profile, Mapping_, Canonical]:
-    """Load the feed, map its columns and build the canonical frame (shared with convert)."""
+    profile: str | Path | Profile | None = None,
+    format: Literal["csv", "xml"] | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    item_element: str | None = None,
+    mapping: MapOption = None,
+    currency: str | None = None,
+    limits: Limits | None = None,
+) -> Analysis:
+    """Load, map, derive and check: the shared first half of validate and convert."""
+    if currency is not None and currency.upper() not in ISO_4217:
+        raise UsageError(f"--currency takes an ISO 4217 code such as EUR, got {currency!r}.")
+    options = ReadOptions(format, encoding, delimiter, item_element, limits or Limits())
     prof = load_profile(profile)
     table = load(source, options)
     mapped = map_columns(table.columns, prof, _forced(mapping))
     canonical = build_canonical(table, mapped, prof)
-    return table, prof, mapped, canonical
+    items = canonical.frame.height
+    ctx = Context(
+        prof,
+        frozenset(canonical.columns),
+        currency.upper() if currency else None,
+        {name: cols[0] for name, cols in canonical.columns.items()},
+        canonical.several,
+    )
+    issues = [_structural_issue(raw, canonical.frame) for raw in table.issues]
+    issues += missing_fields(ctx, items)
+    frame = derive_all(canonical.frame, ctx)
+    outcome = run_checks(frame, ctx)
+    issues += outcome.issues
+    fields = _fields(prof, canonical, outcome.invalid)
+    missing = Missing(**{tier.value: [f.field for f in fields if f.tier == tier and f.column is None] for tier in Tier})
+    report = Report(
+        source=table.source,
+        profile=prof.name,
+        items=items,
+        valid=not any(i.severity == Severity.error for i in issues),
+        fields=fields,
+        missing=missing,
+        issues=issues,
+        columns=table.columns,
+        unmapped_columns=mapped.unmapped,
+    )
+    return Analysis(table, prof, mapped, canonical, ctx, frame, outcome.invalid, outcome.hits, report)
 
 
 def validate(
@@ -109,35 +159,17 @@ def validate(
     ``source`` is a path, ``bytes`` or a binary stream; gzip, zip, bz2 and xz are opened
     transparently. Every guess (``format``, ``encoding``, ``delimiter``, ``item_element``) can
     be forced, and ``mapping`` forces column mappings: ``{"Prix TTC": "price"}`` or
-    ``["Prix TTC=price"]``. Raises :class:`feedcheck.FeedError` for inputs that are no feed.
+    ``["Prix TTC=price"]``. ``currency`` is the ISO code of prices that name none.
+    Raises :class:`feedcheck.FeedError` for inputs that cannot be used as a feed.
     """
-    if currency is not None and currency.upper() not in ISO_4217:
-        raise UsageError(f"--currency takes an ISO 4217 code such as EUR, got {currency!r}.")
-    options = ReadOptions(format, encoding, delimiter, item_element, limits or Limits())
-    table, prof, mapped, canonical = prepare(source, profile=profile, options=options, mapping=mapping)
-    frame = canonical.frame
-    items = frame.height
-    ctx = Context(
-        prof,
-        frozenset(canonical.columns),
-        currency.upper() if currency else None,
-        {name: cols[0] for name, cols in canonical.columns.items()},
-        canonical.several,
-    )
-    issues = [_structural_issue(raw, frame) for raw in table.issues]
-    issues += missing_fields(ctx, items)
-    outcome = run_checks(derive_all(frame, ctx), ctx)
-    issues += outcome.issues
-    fields = _fields(prof, canonical, outcome.invalid)
-    missing = Missing(**{tier.value: [f.field for f in fields if f.tier == tier and f.column is None] for tier in Tier})
-    return Report(
-        source=table.source,
-        profile=prof.name,
-        items=items,
-        valid=not any(i.severity == Severity.error for i in issues),
-        fields=fields,
-        missing=missing,
-        issues=issues,
-        columns=table.columns,
-        unmapped_columns=mapped.unmapped,
-    )
+    return analyse(
+        source,
+        profile=profile,
+        format=format,
+        encoding=encoding,
+        delimiter=delimiter,
+        item_element=item_element,
+        mapping=mapping,
+        currency=currency,
+        limits=limits,
+    ).report

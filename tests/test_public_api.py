@@ -10,6 +10,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_public_names_are_pinned() -> None:
     assert feedcheck.__all__ == [
         "CODES",
+        "ConvertResult",
+        "Dropped",
         "Example",
         "FeedError",
         "FieldReport",
@@ -30,6 +32,7 @@ def test_public_names_are_pinned() -> None:
         "UnsupportedCompressionError",
         "UsageError",
         "__version__",
+        "convert",
         "load_profile",
         "validate",
     ]
@@ -38,8 +41,14 @@ def test_public_names_are_pinned() -> None:
 
 
 def test_every_refusal_is_a_feed_error() -> None:
-    for name in ("NotAFeedError", "LimitExceededError", "UnsafeInputError", "UndecodableError",
-                 "MalformedFeedError", "UnsupportedCompressionError"):
+    for name in (
+        "NotAFeedError",
+        "LimitExceededError",
+        "UnsafeInputError",
+        "UndecodableError",
+        "MalformedFeedError",
+        "UnsupportedCompressionError",
+    ):
         assert issubclass(getattr(feedcheck, name), feedcheck.FeedError)
 
 
@@ -47,8 +56,8 @@ def test_shipped_json_schema_matches_the_model() -> None:
     shipped = json.loads((ROOT / "schemas" / "report.schema.json").read_text(encoding="utf-8"))
     assert shipped == report_json_schema(), (
         "schemas/report.schema.json is stale: regenerate it with "
-        "python -c \"import json; from feedcheck.report import report_json_schema as s; "
-        "print(json.dumps(s(), indent=2, ensure_ascii=False))\" > schemas/report.schema.json"
+        'python -c "import json; from feedcheck.report import report_json_schema as s; '
+        'print(json.dumps(s(), indent=2, ensure_ascii=False))" > schemas/report.schema.json'
     )
 
 

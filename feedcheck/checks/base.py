@@ -67,6 +67,7 @@ def each_value(field_name: str, multi: bool, predicate: Callable[[pl.Expr], pl.E
 class Outcome:
     issues: list[Issue] = field(default_factory=list)
     invalid: dict[str, pl.Series] = field(default_factory=dict)  # field -> items whose value is invalid
+    hits: dict[str, list[tuple[str, pl.Series]]] = field(default_factory=dict)  # field -> (code, mask) invalidating
 
 
 def run_rules(frame: pl.DataFrame, rules: list[Rule]) -> Outcome:
@@ -101,6 +102,7 @@ def run_rules(frame: pl.DataFrame, rules: list[Rule]) -> Outcome:
             )
         )
         if rule.invalidates:
+            outcome.hits.setdefault(rule.field, []).append((rule.code, mask))
             previous = outcome.invalid.get(rule.field)
             outcome.invalid[rule.field] = mask if previous is None else previous | mask
     return outcome

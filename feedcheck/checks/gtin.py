@@ -30,6 +30,27 @@ def gs1_check_digit_ok(digits: pl.Expr) -> pl.Expr:
     return padded.str.slice(17, 1).cast(pl.Int32, strict=False) == check
 
 
+def with_check_digit(body: pl.Expr) -> pl.Expr:
+    """``body`` (digits) followed by its GS1 check digit."""
+    padded = body.str.pad_start(17, "0")
+    total: pl.Expr = pl.lit(0, dtype=pl.Int32)
+    for position in range(17):
+        weight = 3 if (17 - position) % 2 == 1 else 1
+        total = total + padded.str.slice(position, 1).cast(pl.Int32, strict=False) * weight
+    return body + ((10 - total % 10) % 10).cast(pl.String)
+
+
+def normalised_code(code: pl.Expr, problem: pl.Expr) -> pl.Expr:
+    """The form publishers expect: a lost leading zero restored, ISBN-10 as ISBN-13."""
+    return (
+        pl.when(problem == "gtin-lost-leading-zero")
+        .then("0" + code)
+        .when(problem == "gtin-isbn10")
+        .then(with_check_digit("978" + code.str.slice(0, 9)))
+        .otherwise(code)
+    )
+
+
 def isbn10_ok(code: pl.Expr) -> pl.Expr:
     """ISBN-10: weights 10..1, the last digit may be X (10); the sum is a multiple of 11."""
     total: pl.Expr = pl.lit(0, dtype=pl.Int32)
@@ -83,6 +104,8 @@ def derive(ctx: Context) -> list[pl.Expr]:
         codes = _codes(pl.col(spec.name))
         exprs.append(codes.alias(helper(spec.name, "codes")))
         exprs.append(codes.list.eval(_classify(pl.element())).alias(helper(spec.name, "problems")))
+        normal = codes.list.eval(normalised_code(pl.element(), _classify(pl.element())))
+        exprs.append(normal.alias(helper(spec.name, "normalised")))
     return exprs
 
 

@@ -1,0 +1,114 @@
+"""The normalised catalogue: canonical field names, clean values, one String column per field.
+
+Valid values are written in the canonical form (prices as plain decimals with a point and a
+``currency`` column, vocabularies in Google's English values, GTINs as digits); a value a check
+found invalid is kept as the merchant wrote it (trimmed), so nothing is lost: ``--drop-invalid``
+is how to leave such records out. Line ends become ``\\n`` and characters XML 1.0 forbids are
+removed from every value, in both outputs alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from feedcheck.checks import price as price_checks
+from feedcheck.checks.base import MULTI_SEP, Context, helper
+from feedcheck.checks.vocabulary import VOCABULARIES
+from feedcheck.mapping import fold
+from feedcheck.profile import FieldSpec
+
+# XML 1.0 allows tab, LF, CR and everything from U+0020 except U+FFFE/U+FFFF. U+001F separates the
+# values of multi-valued fields and is removed from single-valued ones.
+FORBIDDEN_MULTI = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1e\\ufffe\\uffff]"
+FORBIDDEN = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\ufffe\\uffff]"
+EXTRA_PREFIX = "extra_"
+
+
+@dataclass
+class Normalised:
+    frame: pl.DataFrame  # one String column per written field, profile order, extras last
+    multi: set[str]  # columns whose values are joined with MULTI_SEP
+    characters_removed: dict[str, int]  # column -> values that lost forbidden characters
+
+
+def _value(spec: FieldSpec) -> pl.Expr:
+    raw = pl.col(spec.name)
+    if spec.kind == "price":
+        return pl.coalesce(pl.col(helper(spec.name, "p")).struct.field(price_checks.TEXT), raw)
+    if spec.kind in VOCABULARIES:
+        return pl.coalesce(pl.col(helper(spec.name, "canonical")), raw)
+    if spec.kind == "gtin":
+        codes = pl.col(helper(spec.name, "normalised"))
+        return pl.when(codes.list.len() > 0).then(codes.list.join(","))
+    return raw
+
+
+def _currency(ctx: Context) -> pl.Expr | None:
+    """The currency column: the price's own, else the feed's currency column, else the default."""
+    if "price" in ctx.present:
+        resolved = pl.col(helper("price", price_checks.CURRENCY))
+        if "currency" in ctx.present:
+            return pl.coalesce(resolved, pl.col("currency"))
+        return resolved
+    if "currency" in ctx.present:
+        return pl.coalesce(pl.col(helper("currency", "code")), pl.col("currency"))
+    return None
+
+
+def extra_names(columns: list[str], taken: set[str]) -> dict[str, str]:
+    """Safe names for unmapped source columns: ``Meta: _foo`` -> ``extra_meta_foo``."""
+    names: dict[str, str] = {}
+    used = set(taken)
+    for column in columns:
+        base = EXTRA_PREFIX + (fold(column) or "column")
+        name, n = base, 2
+        while name in used:
+            name, n = f"{base}_{n}", n + 1
+        used.add(name)
+        names[column] = name
+    return names
+
+
+def build_output(frame: pl.DataFrame, ctx: Context, extra: pl.DataFrame | None = None) -> Normalised:
+    """Normalised String columns for every profile field that has at least one value."""
+    exprs: list[pl.Expr] = []
+    multi: set[str] = set()
+    for spec in ctx.profile.fields:
+        if spec.name == "currency":
+            currency = _currency(ctx)
+            if currency is not None:
+                exprs.append(currency.alias("currency"))
+            continue
+        if spec.name not in ctx.present:
+            continue
+        value = _value(spec)
+        if spec.multi:
+            # Both outputs write a comma inside one of several URLs as %2C, so that the CSV
+            # (which separates them with commas) and the XML hold the very same values.
+            value = value.str.replace_all(",", "%2C", literal=True)
+            multi.add(spec.name)
+        exprs.append(value.alias(spec.name))
+    out = frame.select(exprs)
+    if extra is not None and extra.width:
+        out = out.hstack(extra)
+    cleaned = []
+    for name in out.columns:
+        forbidden = FORBIDDEN_MULTI if name in multi else FORBIDDEN
+        value = pl.col(name).str.replace_all("\r\n?", "\n").str.replace_all(forbidden, "").str.strip_chars()
+        if name in multi:  # each of several values trimmed, empty ones dropped
+            value = value.str.replace_all(f"\\s*{MULTI_SEP}[\\s{MULTI_SEP}]*", MULTI_SEP).str.strip_chars(MULTI_SEP)
+        cleaned.append(pl.when(value.str.len_bytes() > 0).then(value).alias(name))
+    counts = out.select(
+        [(pl.col(n).str.contains(FORBIDDEN_MULTI if n in multi else FORBIDDEN)).sum().alias(n) for n in out.columns]
+    )
+    removed = {n: int(v) for n, v in counts.row(0, named=True).items() if v} if out.width else {}
+    out = out.select(cleaned)
+    # Fields no product fills are left out of both outputs alike.
+    filled = out.select(pl.all().is_not_null().any()).row(0, named=True) if out.width else {}
+    keep = [n for n in out.columns if filled.get(n)]
+    return Normalised(out.select(keep), multi & set(keep), removed)
+
+
+__all__ = ["MULTI_SEP", "Normalised", "build_output", "extra_names"]
