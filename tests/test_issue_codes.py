@@ -1,0 +1,388 @@
+"""One fixture per issue code: every code in ``feedcheck.codes.CODES`` fires, exactly where it should.
+
+Each fixture in ``fixtures/codes/<code>.csv`` (``.xml`` for XML-only codes) is a small, otherwise
+clean feed: every product has an id, a title, https links, an image ending in ``.jpg``, a price
+with its currency, a description, availability, brand, a valid GTIN, condition, category, shipping
+cost and delivery time. Two or three rows are made bad on purpose, among clean rows.
+
+Unless a fixture says otherwise, the header is line 1 and product ``P00n`` sits on line ``n + 1``.
+Every expected count, line and value below was worked out from the fixture by hand (the bad rows
+are named in the comments), never copied from the program's output.
+
+Each fixture must raise its code exactly once (one issue, a single field), with the expected count,
+example lines and example values, and no other code of severity error or warning except the ones
+listed for it. Info-level codes (``missing-useful-field``, ``empty-useful-value`` ...) are ignored
+unless they are the code under test.
+
+``BUG_CASES`` holds real-world inputs where the program disagrees with what a user would rightly
+expect, each in its own ``fixtures/codes/<code>--<quirk>.csv``; they run through the same test as
+strict xfails.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+
+import feedcheck
+from feedcheck.codes import CODES, Severity
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "codes"
+
+
+class Expect(NamedTuple):
+    fixture: str
+    count: int
+    lines: list[int]  # line of each example, in file order
+    extra: frozenset[str] = frozenset()  # other error/warning codes this fixture may raise
+    values: list[str | None] | None = None  # example values (None: not checked)
+    field: str | None = None  # the field the issue is about (None: not checked)
+    currency: str | None = "EUR"  # the default currency passed to validate()
+
+
+LONG_TITLE_A = ("Blue Cotton Shirt " * 9)[:151]  # 151 characters, the last one "o"
+LONG_TITLE_B = "Scarf " + "x" * 200  # 206 characters
+
+EXPECTED: dict[str, Expect] = {
+    # ---- reading: encoding and structure ---------------------------------------------------------------
+    # UTF-8: P001, P002, P004 and P006 hold real accents (é, ö, ß, ñ, Æ ...), more valid multi-byte
+    # sequences than stray bytes; one stray Latin-1 byte 0xE9 in P003's description and in P005's title.
+    "encoding-invalid-bytes": Expect("encoding-invalid-bytes.csv", 2, [4, 6], values=[None, None]),
+    # The whole file is Windows-1252; the issue names the file, not a line.
+    "encoding-not-utf8": Expect("encoding-not-utf8.csv", 1, []),
+    # Header columns 3 ("") and 16 (" ") have no name; the example is the header line, value its first position.
+    "csv-empty-header": Expect("csv-empty-header.csv", 2, [1], values=["3"]),
+    # notes and color are both written twice in the header.
+    "csv-duplicate-header": Expect("csv-duplicate-header.csv", 2, [1], values=["color"]),
+    # P002 (line 3) lacks its last field (color), P004 (line 5) has a 16th, non-empty field.
+    "csv-ragged-row": Expect("csv-ragged-row.csv", 2, [3, 5], values=["14 fields", "16 fields"]),
+    # P003 (line 4) and P005 (line 6) end with an extra comma.
+    "csv-trailing-delimiter": Expect("csv-trailing-delimiter.csv", 2, [4, 6]),
+    # P003 (line 4) opens a quote in its last cell that never closes: it runs on into P004 up to the
+    # opening quote of P004's description, so the merged record also has too many fields (a ragged row).
+    "csv-unbalanced-quotes": Expect("csv-unbalanced-quotes.csv", 1, [4], extra=frozenset({"csv-ragged-row"})),
+    # Lines 4 and 7 are blank (after P002 and after P004).
+    "csv-blank-line": Expect("csv-blank-line.csv", 2, [4, 7]),
+    # P003's <title> (line 37) is closed by </titel>; P001 and P002 were read before it.
+    "xml-not-well-formed": Expect("xml-not-well-formed.xml", 1, [37]),
+    # ---- fields: presence by tier ----------------------------------------------------------------------
+    # No image_link column: the count is every item (4); the issue has no examples.
+    "missing-mandatory-field": Expect("missing-mandatory-field.csv", 4, [], field="image_link"),
+    "missing-recommended-field": Expect("missing-recommended-field.csv", 4, [], field="brand"),
+    # Every field of the default profile has a column, except color.
+    "missing-useful-field": Expect("missing-useful-field.csv", 4, [], field="color"),
+    # P002 has an empty title, P005 a title of spaces only.
+    "empty-mandatory-value": Expect("empty-mandatory-value.csv", 2, [3, 6], values=[None, None], field="title"),
+    "empty-recommended-value": Expect("empty-recommended-value.csv", 2, [4, 5], values=[None, None], field="brand"),
+    "empty-useful-value": Expect("empty-useful-value.csv", 2, [2, 5], values=[None, None], field="color"),
+    # XML, 16 lines per <product> (P001 opens on line 3): P002 (line 19) has two <category> elements,
+    # P004 (line 52, P002 and P003 being 17 and 16 lines) has three. The first value is used.
+    "field-several-values": Expect(
+        "field-several-values.xml",
+        2,
+        [19, 52],
+        values=["Clothing > Scarves | Sale", "Clothing > Belts | Gifts > For him | Sale"],
+        field="category",
+    ),
+    # ---- prices ----------------------------------------------------------------------------------------
+    "price-unparseable": Expect("price-unparseable.csv", 2, [3, 5], values=["19,9O €", "call us"], field="price"),
+    "price-unknown-currency": Expect(
+        "price-unknown-currency.csv", 2, [4, 6], values=["19.99 ZZZ", "QQ 5.00"], field="price"
+    ),
+    "price-conflicting-currencies": Expect(
+        "price-conflicting-currencies.csv", 2, [2, 5], values=["EUR 19.99 USD", "$ 25.00 EUR"], field="price"
+    ),
+    "price-negative": Expect("price-negative.csv", 2, [3, 4], values=["-5.00 EUR", "EUR -12.50"], field="price"),
+    "price-zero": Expect("price-zero.csv", 2, [5, 6], values=["0.00 EUR", "0 €"], field="price"),
+    # The other prices (11.99 EUR ...) use a decimal point; 1.299 and 2,499 could be read two ways.
+    "price-ambiguous-separator": Expect(
+        "price-ambiguous-separator.csv", 2, [3, 5], values=["1.299 EUR", "2,499 EUR"], field="price"
+    ),
+    "price-too-many-decimals": Expect(
+        "price-too-many-decimals.csv", 2, [2, 4], values=["19.9999 EUR", "1,299.995 EUR"], field="price"
+    ),
+    # Validated WITHOUT a default currency: P002 and P005 give none, the others say EUR.
+    "price-missing-currency": Expect(
+        "price-missing-currency.csv", 2, [3, 6], values=["19.99", "7,50"], field="price", currency=None
+    ),
+    # P001: 29.99 regular over 11.99 (fine); P002: 15.00 < 19.99; P004: 29.99 < 30.00.
+    "regular-price-below-price": Expect(
+        "regular-price-below-price.csv",
+        2,
+        [3, 5],
+        values=["15.00 EUR < 19.99 EUR", "29.99 EUR < 30.00 EUR"],
+        field="regular_price",
+    ),
+    "currency-unknown": Expect("currency-unknown.csv", 2, [4, 5], values=["XYZ", "Dollars"], field="currency"),
+    # ---- gtin ------------------------------------------------------------------------------------------
+    "gtin-scientific-notation": Expect(
+        "gtin-scientific-notation.csv", 2, [3, 4], values=["4.00638E+12", "3.65E+12"], field="gtin"
+    ),
+    "gtin-not-digits": Expect("gtin-not-digits.csv", 2, [2, 6], values=["40063813339AB", "unknown"], field="gtin"),
+    "gtin-bad-length": Expect("gtin-bad-length.csv", 2, [4, 5], values=["123456789", "1234567"], field="gtin"),
+    # UPC-A 036000291452 and 073500538502 without their leading zero.
+    "gtin-lost-leading-zero": Expect(
+        "gtin-lost-leading-zero.csv", 2, [3, 5], values=["36000291452", "73500538502"], field="gtin"
+    ),
+    # 4006381333931 and 5012345678900 are the valid forms.
+    "gtin-bad-check-digit": Expect(
+        "gtin-bad-check-digit.csv", 2, [2, 4], values=["4006381333932", "5012345678901"], field="gtin"
+    ),
+    # EAN-13 with prefix 99, and UPC-A number system 5 (coupons), both with valid check digits.
+    "gtin-coupon-prefix": Expect(
+        "gtin-coupon-prefix.csv", 2, [3, 6], values=["9912345678909", "512345678900"], field="gtin"
+    ),
+    # EAN-13 with prefix 2, and UPC-A number system 4 (in-store), both with valid check digits.
+    "gtin-restricted-prefix": Expect(
+        "gtin-restricted-prefix.csv", 2, [4, 5], values=["2001234567893", "412345678903"], field="gtin"
+    ),
+    # Two valid ISBN-10 (the second with an X check digit).
+    "gtin-isbn10": Expect("gtin-isbn10.csv", 2, [2, 3], values=["0306406152", "080442957X"], field="gtin"),
+    # ---- id --------------------------------------------------------------------------------------------
+    # P002 is the id of the 2nd, 4th and 5th products (lines 3, 5, 6).
+    "id-duplicate": Expect(
+        "id-duplicate.csv",
+        3,
+        [3, 5, 6],
+        values=["P002 (also lines 5, 6)", "P002 (also lines 3, 6)", "P002 (also lines 3, 5)"],
+        field="id",
+    ),
+    # 51 characters (line 3) and 60 (line 6) are too long; 50 (line 4) is allowed.
+    "id-too-long": Expect("id-too-long.csv", 2, [3, 6], values=["SKU-" + "A" * 47, "X" * 60], field="id"),
+    # An ordinary space and a no-break space inside the id.
+    "id-has-whitespace": Expect("id-has-whitespace.csv", 2, [4, 5], values=["P 003", "SKU\u00a0004"], field="id"),
+    # ---- links -----------------------------------------------------------------------------------------
+    "url-not-absolute": Expect(
+        "url-not-absolute.csv", 2, [3, 5], values=["/p/2", "www.shop.example.com/p/4"], field="link"
+    ),
+    "url-unsafe-scheme": Expect(
+        "url-unsafe-scheme.csv", 2, [2, 4], values=["javascript:alert(1)", "ftp://shop.example.com/p/3"], field="link"
+    ),
+    # P005's link only has a trailing space, which is trimmed: not an issue.
+    "url-has-spaces": Expect(
+        "url-has-spaces.csv",
+        2,
+        [3, 5],
+        values=["https://shop.example.com/p/blue shirt", "https://shop.example.com/p/red  scarf"],
+        field="link",
+    ),
+    "url-local-host": Expect(
+        "url-local-host.csv", 2, [4, 5], values=["http://localhost/p/3", "https://192.168.1.10/p/4"], field="link"
+    ),
+    "url-several-in-one": Expect(
+        "url-several-in-one.csv",
+        2,
+        [2, 6],
+        values=[
+            "https://shop.example.com/p/1|https://shop.example.com/p/1b",
+            "https://shop.example.com/p/5 https://shop.example.com/p/5b",
+        ],
+        field="link",
+    ),
+    # .php (line 3) and no extension (line 4); P004's .jpg?w=400 is an image.
+    "image-extension-unusual": Expect(
+        "image-extension-unusual.csv",
+        2,
+        [3, 4],
+        values=["https://shop.example.com/img/2.php", "https://shop.example.com/img/3"],
+        field="image_link",
+    ),
+    # ---- vocabularies ----------------------------------------------------------------------------------
+    "availability-unknown": Expect(
+        "availability-unknown.csv", 2, [3, 6], values=["maybe", "ask us"], field="availability"
+    ),
+    "condition-unknown": Expect("condition-unknown.csv", 2, [2, 4], values=["mint", "as new"], field="condition"),
+    "gender-unknown": Expect("gender-unknown.csv", 2, [3, 5], values=["other", "kids"], field="gender"),
+    "age-group-unknown": Expect("age-group-unknown.csv", 2, [4, 6], values=["senior", "youth"], field="age_group"),
+    # ---- text ------------------------------------------------------------------------------------------
+    "title-too-long": Expect("title-too-long.csv", 2, [3, 5], values=[LONG_TITLE_A, LONG_TITLE_B], field="title"),
+    # 13 * 400 = 5,200 characters less the trimmed final space (line 4), 5,001 (line 5); 5,000 (line 6) is fine.
+    "description-too-long": Expect(
+        "description-too-long.csv", 2, [4, 5], values=["5199 characters", "5001 characters"], field="description"
+    ),
+    "title-has-html": Expect(
+        "title-has-html.csv", 2, [2, 5], values=["Shirt <b>Blue</b>", "Caf&eacute; Mug"], field="title"
+    ),
+    "text-mojibake": Expect("text-mojibake.csv", 2, [3, 4], values=["CafÃ© Mug", "Itâ€™s a Scarf"], field="title"),
+    # "USB HUB" (line 6) has only 6 letters: too short to call shouting.
+    "title-all-caps": Expect(
+        "title-all-caps.csv", 2, [3, 4], values=["BLUE COTTON SHIRT", "RED WOOL SCARF 2024"], field="title"
+    ),
+    # U+0002 (line 2) and a vertical tab (line 5), shown as U+FFFD.
+    "text-control-characters": Expect(
+        "text-control-characters.csv", 2, [2, 5], values=["Blue\ufffdShirt", "Red\ufffdScarf"], field="title"
+    ),
+    # ---- dates, stock, category ------------------------------------------------------------------------
+    "date-invalid": Expect(
+        "date-invalid.csv",
+        3,
+        [3, 4, 5],
+        values=["2024-13-01", "01/05/2024", "2024-02-30"],
+        field="availability_date",
+    ),
+    "date-range-invalid": Expect(
+        "date-range-invalid.csv",
+        2,
+        [2, 5],
+        values=["2024-05-01", "2024-05-01 to 2024-05-31"],
+        field="sale_price_effective_date",
+    ),
+    "date-range-reversed": Expect(
+        "date-range-reversed.csv",
+        2,
+        [3, 6],
+        values=["2024-06-30/2024-06-01", "2024-06-01T12:00/2024-06-01T08:00"],
+        field="sale_price_effective_date",
+    ),
+    "stock-quantity-invalid": Expect(
+        "stock-quantity-invalid.csv", 3, [3, 4, 6], values=["-3", "many", "2.5"], field="stock_quantity"
+    ),
+    # P001 in stock with 0; P004 out of stock with 5; P005 out of stock with 0 agrees.
+    "availability-contradicts-stock": Expect(
+        "availability-contradicts-stock.csv",
+        2,
+        [2, 5],
+        values=["in stock with stock 0", "out of stock with stock 5"],
+        field="availability",
+    ),
+    "category-empty-level": Expect(
+        "category-empty-level.csv",
+        3,
+        [3, 4, 6],
+        values=["Clothing > > Shirts", "> Clothing", "Clothing >"],
+        field="category",
+    ),
+}
+
+# Real-world inputs on which the program disagrees with what a user would rightly expect. Each has its
+# own fixture ``fixtures/codes/<code>--<quirk>.csv`` and runs through the same test, marked
+# xfail(strict=True): when the bug is fixed the test passes, strict xfail fails, and the case moves up
+# into a passing test. case id -> (code, what a user expects, what the program does instead).
+BUG_CASES: dict[str, tuple[str, Expect, str]] = {
+    # A GTIN-14's first digit is the packaging indicator: the GS1 prefix starts at the second digit.
+    # 04006381333931 is the German EAN-13 4006381333931 (prefix 400) written as a GTIN-14, 14006381333938
+    # the same product with indicator 1; 02001234567893 (line 6) is EAN-13 2001234567893, store-internal.
+    "gtin-restricted-prefix--gtin14": (
+        "gtin-restricted-prefix",
+        Expect("gtin-restricted-prefix--gtin14.csv", 1, [6], values=["02001234567893"], field="gtin"),
+        "a GTIN-14 with indicator digit 0 (04006381333931, EAN-13 4006381333931 with prefix 400) is reported "
+        "as a store-internal 04 prefix: the prefix is read from the indicator digit",
+    ),
+    # 05012345678900 is the UK EAN-13 5012345678900 as a GTIN-14; 09912345678909 (line 5) is the
+    # coupon EAN-13 9912345678909 as a GTIN-14.
+    "gtin-coupon-prefix--gtin14": (
+        "gtin-coupon-prefix",
+        Expect("gtin-coupon-prefix--gtin14.csv", 1, [5], values=["09912345678909"], field="gtin"),
+        "GTIN-14 05012345678900 (UK EAN-13 5012345678900) is an error 'coupon prefix 05', while the real "
+        "coupon 09912345678909 passes: the prefix is read from the indicator digit",
+    ),
+    # schema.org ItemAvailability URLs: SoldOut and LimitedAvailability are as standard as InStock.
+    "availability-unknown--schema-org": (
+        "availability-unknown",
+        Expect("availability-unknown--schema-org.csv", 1, [6], values=["maybe"], field="availability"),
+        "https://schema.org/SoldOut and https://schema.org/LimitedAvailability are errors (unknown "
+        "availability) although the schema.org prefix is folded and InStock/OutOfStock are known",
+    ),
+    "gender-unknown--apostrophe": (
+        "gender-unknown",
+        Expect("gender-unknown--apostrophe.csv", 1, [5], values=["other"], field="gender"),
+        "\"Men's\" and \"Women's\" are unknown genders: the apostrophe folds to a space ('men s') while "
+        "the vocabulary holds 'mens'/'womens'",
+    ),
+    # https:/host (one slash) and https:host are broken http(s) URLs, not other schemes.
+    "url-not-absolute--malformed-http": (
+        "url-not-absolute",
+        Expect(
+            "url-not-absolute--malformed-http.csv",
+            2,
+            [3, 5],
+            values=["https:/shop.example.com/p/2", "https:shop.example.com/p/4"],
+            field="link",
+        ),
+        "https:/shop.example.com/p/2 and https:shop.example.com/p/4 are reported as url-unsafe-scheme "
+        "('a scheme other than http or https'), not url-not-absolute",
+    ),
+    "url-local-host--ipv6": (
+        "url-local-host",
+        Expect(
+            "url-local-host--ipv6.csv",
+            2,
+            [4, 5],
+            values=["http://[::1]/p/3", "http://localhost:8080/p/4"],
+            field="link",
+        ),
+        "http://[::1]/p/3 (IPv6 loopback) is not reported: the host is cut at the first ':' to '[', "
+        "although the local-host pattern lists ::1",
+    ),
+    # Lines 4 ("   ") and 7 ("  ") hold only spaces.
+    "csv-blank-line--whitespace-only": (
+        "csv-blank-line",
+        Expect("csv-blank-line--whitespace-only.csv", 2, [4, 7]),
+        "a line of spaces only between records is a ragged row (error) and a phantom product with no id, "
+        "title, link, image or price (5 more errors), instead of a skipped blank line",
+    ),
+    # 10:00+02:00 -> 09:30Z runs forwards (08:00Z -> 09:30Z); 12:00+00:00 -> 13:00+02:00 (line 5) runs
+    # backwards (12:00Z -> 11:00Z).
+    "date-range-reversed--time-zones": (
+        "date-range-reversed",
+        Expect(
+            "date-range-reversed--time-zones.csv",
+            1,
+            [5],
+            values=["2024-06-01T12:00+00:00/2024-06-01T13:00+02:00"],
+            field="sale_price_effective_date",
+        ),
+        "interval ends are compared as text without their UTC offsets: 2024-06-01T10:00+02:00/"
+        "2024-06-01T09:30Z is called reversed and 2024-06-01T12:00+00:00/2024-06-01T13:00+02:00 is not",
+    ),
+    # U+001F (line 3, unit separator) and U+0085 (line 5, C1 next line) are invisible control characters.
+    "text-control-characters--c1-and-unit-separator": (
+        "text-control-characters",
+        Expect("text-control-characters--c1-and-unit-separator.csv", 2, [3, 5], field="title"),
+        "U+001F and the C1 controls (U+0080-U+009F, here U+0085) in a title are not reported; the pattern "
+        "stops at U+001E (U+001F is the reader's internal multi-value separator)",
+    ),
+}
+
+
+def _params() -> list[object]:
+    out: list[object] = [pytest.param(code, expect, id=code) for code, expect in EXPECTED.items()]
+    for case, (code, expect, reason) in BUG_CASES.items():
+        out.append(pytest.param(code, expect, id=case, marks=pytest.mark.xfail(strict=True, reason=f"BUG: {reason}")))
+    return out
+
+
+def test_every_code_has_a_fixture() -> None:
+    assert set(EXPECTED) == set(CODES), {
+        "codes without a fixture": sorted(set(CODES) - set(EXPECTED)),
+        "fixtures for unknown codes": sorted(set(EXPECTED) - set(CODES)),
+    }
+    assert {code for code, _, _ in BUG_CASES.values()} <= set(CODES)
+    expectations = [*EXPECTED.values(), *(expect for _, expect, _ in BUG_CASES.values())]
+    missing_files = [e.fixture for e in expectations if not (FIXTURES / e.fixture).is_file()]
+    assert not missing_files
+
+
+@pytest.mark.parametrize(("code", "expect"), _params())
+def test_code_fires_exactly_where_expected(code: str, expect: Expect) -> None:
+    report = feedcheck.validate(FIXTURES / expect.fixture, currency=expect.currency)
+
+    found = [i for i in report.issues if i.code == code]
+    if expect.count == 0:
+        assert not found, [i.model_dump() for i in found]
+        return
+    assert len(found) == 1, [i.model_dump() for i in found]
+    issue = found[0]
+    assert issue.severity == CODES[code].severity
+    if expect.field is not None:
+        assert issue.field == expect.field
+    assert issue.count == expect.count, issue.model_dump()
+    assert [e.line for e in issue.examples] == expect.lines, issue.model_dump()
+    if expect.values is not None:
+        assert [e.value for e in issue.examples] == expect.values, issue.model_dump()
+
+    serious = {i.code for i in report.issues if i.severity in (Severity.error, Severity.warning)}
+    unexpected = serious - {code} - expect.extra
+    assert not unexpected, [i.model_dump() for i in report.issues if i.code in unexpected]
