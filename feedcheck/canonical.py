@@ -49,7 +49,7 @@ def build_canonical(table: Table, mapping: Mapping_, profile: Profile) -> Canoni
                 # A cell listing several URLs (Google: commas; Meta: , ; | or spaces) holds the
                 # same values as repeated XML elements: split them the same way.
                 value = value.str.replace_all(r"[\s,;|]+(https?://)", MULTI_SEP + "${1}")
-            elif not spec.multi and any(c in table.multi for c in columns[spec.name]):
+            elif spec.kind != "gtin" and not spec.multi and any(c in table.multi for c in columns[spec.name]):
                 # A repeated element for a one-value field (two <shipping>, six <product_type>):
                 # the first value is used, and the report says so.
                 several.add(spec.name)

@@ -84,6 +84,12 @@ CODES: dict[str, Code] = {
             "price-missing-currency", _E, "price", "{count} {field} value(s) have no currency, and the feed gives none"
         ),
         Code(
+            "price-currency-mismatch",
+            _W,
+            "price",
+            "{count} {field} value(s) name a currency other than the currency column",
+        ),
+        Code(
             "regular-price-below-price",
             _W,
             "price",
@@ -113,6 +119,7 @@ CODES: dict[str, Code] = {
             "gtin",
             "{count} {field} value(s) start with a store-internal prefix (02, 04, 2)",
         ),
+        Code("gtin-placeholder", _E, "gtin", "{count} {field} value(s) are placeholders made of one repeated digit"),
         Code("gtin-isbn10", _I, "gtin", "{count} {field} value(s) are ISBN-10: publishers expect the ISBN-13 form"),
         # id
         Code("id-duplicate", _E, "id", "{count} product(s) share an id with another product"),

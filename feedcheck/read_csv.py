@@ -166,7 +166,7 @@ def read_csv(text_utf8: bytes, delimiter: str, limits: Limits) -> CsvTable:
             frame = None
     lines = sc.lines[1:]
     fields = sc.fields[1:]
-    blank = sc.blank[1:]
+    blank = sc.blank[1:].copy()
     used_lenient = frame is None
     if frame is None:
         frame, lines, fields, blank = _read_lenient(text_utf8, delimiter, names)
@@ -182,6 +182,13 @@ def read_csv(text_utf8: bytes, delimiter: str, limits: Limits) -> CsvTable:
             issues.append(RawIssue("csv-unbalanced-quotes", [at], 1))
     frame = frame.with_columns(pl.Series(LINE, lines, dtype=pl.Int64))
     expected = len(names)
+    if expected > 1 and not used_lenient:
+        # A line of spaces is a blank line too: it has no delimiter, so only one-field
+        # records need a look.
+        starts, ends = sc.starts[1:], sc.ends[1:]
+        for i in np.flatnonzero(~blank & (fields == 1) & (ends - starts <= 256)):
+            if not text_utf8[int(starts[i]) : int(ends[i])].strip():
+                blank[i] = True
     data_rows = ~blank
     trailing = np.zeros(len(fields), dtype=bool)
     if not used_lenient:
@@ -203,9 +210,12 @@ def read_csv(text_utf8: bytes, delimiter: str, limits: Limits) -> CsvTable:
                 [f"{int(fields[i])} fields" for i in ragged[:20]],
             )
         )
-    blanks = np.flatnonzero(blank)
-    if blanks.size:
-        issues.append(RawIssue("csv-blank-line", [int(lines[i]) for i in blanks[:20]], int(blanks.size)))
+    if blank.any():
+        # Blank lines after the last record are just the end of the file: not reported.
+        last_record = int(np.flatnonzero(data_rows)[-1]) if data_rows.any() else -1
+        blanks = np.flatnonzero(blank[: last_record + 1])
+        if blanks.size:
+            issues.append(RawIssue("csv-blank-line", [int(lines[i]) for i in blanks[:20]], int(blanks.size)))
         frame = frame.filter(pl.Series(data_rows))
     return CsvTable(frame, names, issues)
 

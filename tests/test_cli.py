@@ -15,9 +15,7 @@ from feedcheck.cli import main
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "feedcheck.cli", *args], capture_output=True, text=True, timeout=120
-    )
+    return subprocess.run([sys.executable, "-m", "feedcheck.cli", *args], capture_output=True, text=True, timeout=120)
 
 
 def test_valid_sample_exits_0_and_reads_like_a_summary(fixtures: Path) -> None:

@@ -57,3 +57,25 @@ def test_explain_unknown_code_is_a_usage_error() -> None:
 def test_codes_are_stable_slugs() -> None:
     for code in CODES:
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)+", code), code
+
+
+# Pages whose example input cannot be written literally in Markdown (bytes in another encoding,
+# a 5,000-character value, an invisible control character): the example is described instead.
+NOT_LITERAL = {"encoding-invalid-bytes", "encoding-not-utf8", "description-too-long", "text-control-characters"}
+
+
+@pytest.mark.parametrize("code", sorted(set(CODES) - NOT_LITERAL))
+def test_page_example_prints_what_the_page_says(code: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = (DOCS / f"{code}.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```(\w+)\n(.*?)```", text, re.S)
+    feed = next(((kind, body) for kind, body in blocks if kind in ("csv", "xml")), None)
+    assert feed is not None, f"{code}: no example input"
+    path = tmp_path / f"feed.{feed[0]}"
+    path.write_bytes(feed[1].encode("utf-8"))
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["validate", path.name])
+    printed = result.output.splitlines()
+    for kind, body in blocks:
+        if kind == "text":
+            for line in body.splitlines():
+                assert line in printed, f"{code}: the page shows {line!r}, feedcheck printed:\n{result.output}"

@@ -14,9 +14,8 @@ example lines and example values, and no other code of severity error or warning
 listed for it. Info-level codes (``missing-useful-field``, ``empty-useful-value`` ...) are ignored
 unless they are the code under test.
 
-``BUG_CASES`` holds real-world inputs where the program disagrees with what a user would rightly
-expect, each in its own ``fixtures/codes/<code>--<quirk>.csv``; they run through the same test as
-strict xfails.
+``REGRESSIONS`` holds real-world inputs where the program once disagreed with what a user rightly
+expects, each in its own ``fixtures/codes/<code>--<quirk>.csv``; they run through the same test.
 """
 
 from __future__ import annotations
@@ -115,6 +114,14 @@ EXPECTED: dict[str, Expect] = {
         values=["15.00 EUR < 19.99 EUR", "29.99 EUR < 30.00 EUR"],
         field="regular_price",
     ),
+    # A currency column says EUR on every row; P003 (line 4) is priced in USD, P005 (line 6) in GBP.
+    "price-currency-mismatch": Expect(
+        "price-currency-mismatch.csv",
+        2,
+        [4, 6],
+        values=["13.99 USD with currency EUR", "15.99 GBP with currency EUR"],
+        field="price",
+    ),
     "currency-unknown": Expect("currency-unknown.csv", 2, [4, 5], values=["XYZ", "Dollars"], field="currency"),
     # ---- gtin ------------------------------------------------------------------------------------------
     "gtin-scientific-notation": Expect(
@@ -127,6 +134,8 @@ EXPECTED: dict[str, Expect] = {
         "gtin-lost-leading-zero.csv", 2, [3, 5], values=["36000291452", "73500538502"], field="gtin"
     ),
     # 4006381333931 and 5012345678900 are the valid forms.
+    # P002 (line 3) 0000000000000 and P005 (line 6) 00000000: valid check digits, no product.
+    "gtin-placeholder": Expect("gtin-placeholder.csv", 2, [3, 6], values=["0000000000000", "00000000"], field="gtin"),
     "gtin-bad-check-digit": Expect(
         "gtin-bad-check-digit.csv", 2, [2, 4], values=["4006381333932", "5012345678901"], field="gtin"
     ),
@@ -256,11 +265,10 @@ EXPECTED: dict[str, Expect] = {
     ),
 }
 
-# Real-world inputs on which the program disagrees with what a user would rightly expect. Each has its
-# own fixture ``fixtures/codes/<code>--<quirk>.csv`` and runs through the same test, marked
-# xfail(strict=True): when the bug is fixed the test passes, strict xfail fails, and the case moves up
-# into a passing test. case id -> (code, what a user expects, what the program does instead).
-BUG_CASES: dict[str, tuple[str, Expect, str]] = {
+# Real-world inputs on which the program once disagreed with what a user rightly expects (found while
+# writing these fixtures, fixed since). Each has its own fixture ``fixtures/codes/<code>--<quirk>.csv``
+# and runs through the same test. case id -> (code, what a user expects, what the program did before).
+REGRESSIONS: dict[str, tuple[str, Expect, str]] = {
     # A GTIN-14's first digit is the packaging indicator: the GS1 prefix starts at the second digit.
     # 04006381333931 is the German EAN-13 4006381333931 (prefix 400) written as a GTIN-14, 14006381333938
     # the same product with indicator 1; 02001234567893 (line 6) is EAN-13 2001234567893, store-internal.
@@ -349,8 +357,8 @@ BUG_CASES: dict[str, tuple[str, Expect, str]] = {
 
 def _params() -> list[object]:
     out: list[object] = [pytest.param(code, expect, id=code) for code, expect in EXPECTED.items()]
-    for case, (code, expect, reason) in BUG_CASES.items():
-        out.append(pytest.param(code, expect, id=case, marks=pytest.mark.xfail(strict=True, reason=f"BUG: {reason}")))
+    for case, (code, expect, _was) in REGRESSIONS.items():
+        out.append(pytest.param(code, expect, id=case))
     return out
 
 
@@ -359,8 +367,8 @@ def test_every_code_has_a_fixture() -> None:
         "codes without a fixture": sorted(set(CODES) - set(EXPECTED)),
         "fixtures for unknown codes": sorted(set(EXPECTED) - set(CODES)),
     }
-    assert {code for code, _, _ in BUG_CASES.values()} <= set(CODES)
-    expectations = [*EXPECTED.values(), *(expect for _, expect, _ in BUG_CASES.values())]
+    assert {code for code, _, _ in REGRESSIONS.values()} <= set(CODES)
+    expectations = [*EXPECTED.values(), *(expect for _, expect, _ in REGRESSIONS.values())]
     missing_files = [e.fixture for e in expectations if not (FIXTURES / e.fixture).is_file()]
     assert not missing_files
 

@@ -6,7 +6,7 @@ import polars as pl
 
 from feedcheck.checks.base import Context, Rule
 
-_SEPARATOR = r"\s*(?:>|=>|\|)\s*"
+_SEPARATOR = r"\s*(?:>>|>|=>|\|)\s*"
 
 
 def derive(ctx: Context) -> list[pl.Expr]:
@@ -17,6 +17,7 @@ def rules(ctx: Context) -> list[Rule]:
     out: list[Rule] = []
     for spec in ctx.fields_of("category"):
         value = pl.col(spec.name)
-        empty_level = value.str.contains(rf"(^{_SEPARATOR})|({_SEPARATOR}$)|(?:>|\|)\s*(?:>|\|)")
+        # "A > > B", "> A", "A >", "A | | B"; "A >> B" is a separator of its own.
+        empty_level = value.str.contains(rf"(^{_SEPARATOR})|({_SEPARATOR}$)|>\s+>|\|\s*\|")
         out.append(Rule("category-empty-level", spec.name, empty_level, invalidates=False))
     return out

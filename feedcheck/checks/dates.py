@@ -22,9 +22,22 @@ def _valid(value: pl.Expr) -> pl.Expr:
     return value.str.contains(_ISO) & _date_part(value).is_not_null()
 
 
+_PARTS = (
+    r"^(?P<d>\d{4}-\d{2}-\d{2})(?:[T ](?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?(?:\.\d+)?"
+    r"(?P<z>Z|[+-]\d{2}:?\d{2})?)?$"
+)
+
+
 def _instant(value: pl.Expr) -> pl.Expr:
-    """Comparable text: date and time without zone (enough to see an interval run backwards)."""
-    return value.str.replace(" ", "T").str.slice(0, 16)
+    """The UTC instant of an ISO value; a value without time starts at midnight and one
+    without zone is taken as UTC."""
+    parts = value.str.extract_groups(_PARTS)
+    hour = parts.struct.field("h").fill_null("0").str.zfill(2)
+    minute = parts.struct.field("m").fill_null("00")
+    second = parts.struct.field("s").fill_null("00")
+    zone = parts.struct.field("z").fill_null("Z").str.replace("Z", "+0000").str.replace(":", "")
+    text = parts.struct.field("d") + "T" + hour + ":" + minute + ":" + second + zone
+    return text.str.to_datetime("%Y-%m-%dT%H:%M:%S%z", strict=False)
 
 
 def derive(ctx: Context) -> list[pl.Expr]:
@@ -36,10 +49,10 @@ def rules(ctx: Context) -> list[Rule]:
     for spec in ctx.fields_of("date"):
         out.append(Rule("date-invalid", spec.name, ~_valid(pl.col(spec.name).str.strip_chars())))
     for spec in ctx.fields_of("date_range"):
-        parts = pl.col(spec.name).str.split_exact("/", 1)
-        start = parts.struct.field("field_0").str.strip_chars()
-        end = parts.struct.field("field_1").str.strip_chars()
-        well_formed = end.is_not_null() & _valid(start) & _valid(end)
+        parts = pl.col(spec.name).str.split("/")
+        start = parts.list.get(0, null_on_oob=True).str.strip_chars()
+        end = parts.list.get(1, null_on_oob=True).str.strip_chars()
+        well_formed = (parts.list.len() == 2) & _valid(start) & _valid(end)
         out.append(Rule("date-range-invalid", spec.name, pl.col(spec.name).is_not_null() & ~well_formed))
         out.append(Rule("date-range-reversed", spec.name, well_formed & (_instant(end) < _instant(start))))
     return out

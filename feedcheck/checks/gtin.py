@@ -11,7 +11,7 @@ import polars as pl
 from feedcheck.checks.base import Context, Rule, helper
 
 _SCIENTIFIC = r"^\d(?:[.,]\d+)?[eE]\+?\d+$"
-_SPLIT_CODES = "[,;|/\x1f]"  # between several codes in one cell (or repeated XML elements)
+_SPLIT_CODES = "[,;|\x1f]"  # between several codes in one cell (or repeated XML elements)
 
 
 def normalise(value: pl.Expr) -> pl.Expr:
@@ -66,7 +66,8 @@ def _classify(code: pl.Expr) -> pl.Expr:
     digits_only = code.str.contains(r"^\d+$")
     length = code.str.len_chars()
     isbn10 = (length == 10) & code.str.contains(r"^\d{9}[\dXx]$")
-    prefix = code.str.pad_start(13, "0").str.slice(0, 2)
+    # The GS1 prefix is read on the 13-digit form; a GTIN-14 starts with a packaging indicator.
+    prefix = pl.when(length == 14).then(code.str.slice(1, 2)).otherwise(code.str.pad_start(13, "0").str.slice(0, 2))
     first = prefix.str.slice(0, 1)
     return (
         pl.when(code.str.contains(_SCIENTIFIC))
@@ -79,6 +80,8 @@ def _classify(code: pl.Expr) -> pl.Expr:
         .then(pl.lit("gtin-lost-leading-zero"))
         .when(~length.is_in([8, 12, 13, 14]))
         .then(pl.lit("gtin-bad-length"))
+        .when(code.str.contains(r"^(0+|1+|2+|3+|4+|5+|6+|7+|8+|9+)$"))
+        .then(pl.lit("gtin-placeholder"))
         .when(~gs1_check_digit_ok(code))
         .then(pl.lit("gtin-bad-check-digit"))
         .when((length > 8) & prefix.is_in(["05", "98", "99"]))
@@ -89,6 +92,12 @@ def _classify(code: pl.Expr) -> pl.Expr:
 
 
 def _codes(value: pl.Expr) -> pl.Expr:
+    # A cell in scientific notation is one mangled code, whatever its decimal comma.
+    value = (
+        pl.when(value.str.strip_chars().str.contains(_SCIENTIFIC))
+        .then(value.str.replace_all(",", "."))
+        .otherwise(value)
+    )
     return (
         value.str.replace_all(_SPLIT_CODES, "|")
         .str.split("|")
@@ -111,6 +120,7 @@ def derive(ctx: Context) -> list[pl.Expr]:
 
 _CODES = (
     "gtin-scientific-notation",
+    "gtin-placeholder",
     "gtin-not-digits",
     "gtin-bad-length",
     "gtin-lost-leading-zero",

@@ -6,12 +6,14 @@ import polars as pl
 
 from feedcheck.checks.base import Context, Rule, each_value
 
-_SCHEME = r"^[A-Za-z][A-Za-z0-9+.\-]*:"
+# Schemes that are no web page at all; anything else without http(s):// is not absolute.
+_SCHEME = r"(?i)^\s*(javascript|vbscript|data|file|ftp|ftps|sftp|mailto|tel|about|blob|chrome|ws|wss):"
 _HTTP = r"(?i)^https?://"
-_HOST = r"(?i)^https?://(?:[^/?#@\s]*@)?([^/?#:\s]+)"
+_HOST = r"(?i)^https?://(?:[^/?#@\s]*@)?(\[[^\]/]*\]|[^/?#:\s]+)"
 _LOCAL = (
     r"(?i)^(localhost|127\.\d+\.\d+\.\d+|0\.0\.0\.0|10\.\d+\.\d+\.\d+|192\.168\.\d+\.\d+"
-    r"|172\.(1[6-9]|2\d|3[01])\.\d+\.\d+|\[?::1\]?|[^.]+\.(local|localhost|test|internal|lan))$"
+    r"|172\.(1[6-9]|2\d|3[01])\.\d+\.\d+|169\.254\.\d+\.\d+|\[(::1?|0*:0*:0*:0*:0*:0*:0*:0*1?|f[cd][^\]]*|fe80[^\]]*)\]"
+    r"|(.+\.)?(localhost|local|test|internal|lan|home\.arpa))\.?$"
 )
 _IMAGE_EXT = r"(?i)\.(jpe?g|png|gif|webp|bmp|tiff?|avif|svg|heic)$"
 _SEVERAL = r"(?i)[\s,;|]https?://"
@@ -26,11 +28,11 @@ def _host(url: pl.Expr) -> pl.Expr:
 
 
 def _unsafe_scheme(url: pl.Expr) -> pl.Expr:
-    return url.str.contains(_SCHEME) & ~url.str.contains(_HTTP)
+    return url.str.contains(_SCHEME)
 
 
 def _not_absolute(url: pl.Expr) -> pl.Expr:
-    return ~url.str.contains(_SCHEME) | (url.str.contains(_HTTP) & _host(url).is_null())
+    return ~url.str.contains(_SCHEME) & (~url.str.contains(_HTTP) | _host(url).is_null())
 
 
 def _has_spaces(url: pl.Expr) -> pl.Expr:

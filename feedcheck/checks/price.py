@@ -20,7 +20,7 @@ from feedcheck.checks.currencies import ISO_4217, SYMBOLS
 _SPACES = r"[\u00a0\u202f\u2007\u2009\u200a\u2002\u2003]"
 _FREE = r"(?i)^(free|gratuit|gratuite|offert|offerte|kostenlos|gratis|0\s*€?)$"
 _SHAPE = (
-    r"^(?P<pre>[^\d\s.,+\-−]+)?\s*(?P<sign>[-+−])?\s*(?P<num>\d(?:[\d.,' ]*\d)?|[.,]\d+)"
+    r"^(?P<pre>[^\d\s.,+\-−]+\.?)?\s*(?P<sign>[-+−])?\s*(?P<num>\d(?:[\d.,' ]*\d)?|[.,]\d+)"
     r"\s*(?P<post>[^\d\s.,][^\d]*)?$"
 )
 _NUMBER = r"^(?P<i>\d[\d.,]*?)?(?:(?P<s>[.,])(?P<f>\d+))?$"
@@ -32,6 +32,7 @@ CURRENCY = "currency"  # String, ISO 4217 code or null
 STATUS = "status"  # String: ok, unparseable, bad-currency, both-currencies
 
 PRICE_KINDS = ("price",)
+THREE_DECIMALS = frozenset({"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"})
 
 
 def _currency_code(token: pl.Expr) -> pl.Expr:
@@ -52,8 +53,14 @@ def parse_price(value: pl.Expr, *, shipping: bool = False) -> pl.Expr:
     """A struct {amount, text, currency, status, ambiguous, decimals} for each value."""
     text = value.str.replace_all(_SPACES, " ").str.strip_chars()
     if shipping:
-        # Google text feeds: country:region:service:price, the price last.
-        text = pl.when(text.str.contains(":")).then(text.str.extract(r":([^:]*)$", 1).str.strip_chars()).otherwise(text)
+        # Google text feeds: country:region:service:price, the price last; of several
+        # comma-separated groups ("FR:::4.90 EUR,DE:::6.90 EUR") the first one.
+        first_group = text.str.extract(r"^(.*?)(?:,\s*[A-Za-z]{2}:.*)?$", 1)
+        text = (
+            pl.when(text.str.contains(":"))
+            .then(first_group.str.extract(r":([^:]*)$", 1).str.strip_chars())
+            .otherwise(text)
+        )
         text = pl.when(text.str.contains(_FREE)).then(pl.lit("0")).otherwise(text)
     parts = text.str.extract_groups(_SHAPE)
     number = parts.struct.field("num").str.replace_all(r"[ ']", "")
@@ -108,6 +115,8 @@ def parse_price(value: pl.Expr, *, shipping: bool = False) -> pl.Expr:
         .then(None)
         .when(amount.is_null() | (pre == "!") | (post == "!"))
         .then(pl.lit("unparseable"))
+        .when(pre.is_not_null() & post.is_not_null() & ((pre == "?") | (post == "?")))
+        .then(pl.lit("unparseable"))  # a word around the amount: "ab 19,99 €", "Prix: 19,99 €"
         .when(pre.is_not_null() & post.is_not_null() & (pre != post))
         .then(pl.lit("both-currencies"))
         .when(currency == "?")
@@ -138,14 +147,16 @@ def derive(ctx: Context) -> list[pl.Expr]:
 
 
 def resolve(ctx: Context) -> list[pl.Expr]:
-    """Second stage: the currency each price is in (needs the currency column parsed first)."""
+    """Second stage: the currency each price is in: its own, else the product's price's (a bare
+    shipping cost next to "39.90 EUR"), else the feed's currency column, else the default."""
     column = _currency_code(pl.col("currency")) if "currency" in ctx.present else pl.lit(None, dtype=pl.String)
     column = pl.when(~column.is_in(["?", "!"])).then(column)
     default = pl.lit(ctx.currency, dtype=pl.String)
     exprs = [column.alias(helper("currency", "code"))]
+    main = pl.col(helper("price", "p")).struct.field(CURRENCY) if "price" in ctx.present else pl.lit(None, pl.String)
     for spec in ctx.fields_of(*PRICE_KINDS):
         own = pl.col(helper(spec.name, "p")).struct.field(CURRENCY)
-        exprs.append(pl.coalesce(own, column, default).alias(helper(spec.name, CURRENCY)))
+        exprs.append(pl.coalesce(own, main, column, default).alias(helper(spec.name, CURRENCY)))
     return exprs
 
 
@@ -164,23 +175,31 @@ def rules(ctx: Context) -> list[Rule]:
             Rule(
                 "price-too-many-decimals",
                 name,
-                (p.struct.field("decimals") > 2) & ~p.struct.field("ambiguous"),
+                (p.struct.field("decimals") > 2)
+                & ~p.struct.field("ambiguous")
+                & ~pl.col(helper(name, CURRENCY)).is_in(list(THREE_DECIMALS)).fill_null(False),
                 invalidates=False,
             ),
             Rule(
+                # A free shipping cost needs no currency.
                 "price-missing-currency",
                 name,
-                (status == "ok") & pl.col(helper(name, CURRENCY)).is_null(),
+                (status == "ok") & pl.col(helper(name, CURRENCY)).is_null() & (amount != 0),
                 invalidates=False,
             ),
         ]
-        if name in ("price", "regular_price"):
+        if name == "price":  # a zero regular price is how many exports say "no discount"
             out.append(Rule("price-zero", name, amount == 0))
+        if "currency" in ctx.present:
+            own, column = p.struct.field(CURRENCY), pl.col(helper("currency", "code"))
+            shown = pl.col(name) + " with currency " + pl.col("currency")
+            out.append(Rule("price-currency-mismatch", name, own != column, value=shown, invalidates=False))
     if {"price", "regular_price"} <= ctx.present:
         price = pl.col(helper("price", "p")).struct.field(AMOUNT)
         regular = pl.col(helper("regular_price", "p")).struct.field(AMOUNT)
         shown = pl.col("regular_price") + " < " + pl.col("price")
-        out.append(Rule("regular-price-below-price", "regular_price", regular < price, value=shown, invalidates=False))
+        below = (regular < price) & (regular != 0)
+        out.append(Rule("regular-price-below-price", "regular_price", below, value=shown, invalidates=False))
     if "currency" in ctx.present:
         out.append(Rule("currency-unknown", "currency", pl.col(helper("currency", "code")).is_null()))
     return out

@@ -8,8 +8,9 @@ from feedcheck.checks.base import Context, Rule, helper
 
 
 def quantity(value: pl.Expr) -> pl.Expr:
-    """Integer stock, accepting ``12``, ``12.0`` and ``12,0``; null for anything else."""
-    cleaned = value.str.strip_chars().str.replace(r"[.,]0+$", "")
+    """Integer stock, accepting ``12``, ``12.0`` and ``12,00``; null for anything else (``1.000``
+    could be one or a thousand)."""
+    cleaned = value.str.strip_chars().str.replace(r"[.,]0{1,2}$", "")
     return pl.when(cleaned.str.contains(r"^\d{1,12}$")).then(cleaned.cast(pl.Int64, strict=False))
 
 

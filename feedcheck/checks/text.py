@@ -10,8 +10,9 @@ TITLE_MAX = 150  # Google; Meta allows 200, Kelkoo 80
 DESCRIPTION_MAX = 5000  # Google
 _HTML = r"(?i)</?[a-z][a-z0-9]*(\s[^<>]*)?/?>|&(#\d+|#x[0-9a-f]+|[a-z]{2,8});"
 # UTF-8 read as Windows-1252 or Latin-1: Ã© Ã¨ Ã  â€™ â€œ Â° ...
-_MOJIBAKE = r"Ã[\u0080-\u00bf©¨ ¢§ª«®¯°±²³´µ¶·¸¹º»¼½¾¿]|â€[\u0080-\u00bf™œ\u009d¦¢“”˜]|Â[\u00a0-\u00bf]"
-_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1e\x7f]"
+_MOJIBAKE = r"Ã[\u0080-\u00bf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]|â€[\u0080-\u00bf™œ¦¢“”˜]|Â[\u00a0-\u00bf]"
+# C0 controls but tab, LF, CR; DEL; C1 controls (U+0080-U+009F, usually a code page mix-up).
+_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
 
 TEXT_KINDS = ("title", "description", "text", "category", "enum_text", "id")
 

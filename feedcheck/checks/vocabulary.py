@@ -36,6 +36,11 @@ AVAILABILITY = {
     "em estoque": "in_stock",
     "sim": "in_stock",
     "in_stock": "in_stock",
+    "limitedavailability": "in_stock",
+    "instoreonly": "in_stock",
+    "onlineonly": "in_stock",
+    "soldout": "out_of_stock",
+    "back order": "backorder",
     "out of stock": "out_of_stock",
     "outofstock": "out_of_stock",
     "sold out": "out_of_stock",
@@ -103,6 +108,8 @@ CONDITION = {
     "generalueberholt": "refurbished",
     "recondicionado": "refurbished",
     "damagedcondition": "used",
+    "doccasion": "used",
+    "generaluberholt": "refurbished",
     "bazaar": "used",
     "ny": "new",
     "brugt": "used",
@@ -179,8 +186,8 @@ VOCABULARIES = {
 def fold_value(value: pl.Expr) -> pl.Expr:
     """``En_Stock``, ``https://schema.org/InStock``, ``épuisé`` -> ``en stock``, ``instock``, ``epuise``."""
     folded = value.str.normalize("NFKD").str.replace_all(r"\p{M}", "").str.to_lowercase()
-    folded = folded.str.replace(r"^https?://schema\.org/", "")
-    return folded.str.replace_all(r"[\s_\-'’.]+", " ").str.strip_chars()
+    folded = folded.str.replace(r"^https?://schema\.org/", "").str.replace_all(r"['’`´]", "")
+    return folded.str.replace_all(r"[\s_\-.]+", " ").str.strip_chars()
 
 
 def derive(ctx: Context) -> list[pl.Expr]:
