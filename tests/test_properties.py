@@ -12,15 +12,14 @@ from hypothesis import strategies as st
 import feedcheck
 from feedcheck.checks.currencies import ISO_4217
 from feedcheck.checks.gtin import gs1_check_digit_ok
-from feedcheck.checks.price import parse_price
+from feedcheck.checks.price import parse_prices
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 CODES = sorted(ISO_4217)
 
 
 def parse(values: list[str | None]) -> list[dict[str, object]]:
-    frame = pl.DataFrame({"v": values}, schema={"v": pl.String})
-    return frame.select(parse_price(pl.col("v")).alias("p")).unnest("p").to_dicts()
+    return parse_prices(pl.Series("v", values, dtype=pl.String)).to_dicts()
 
 
 @SETTINGS

@@ -19,6 +19,7 @@ def derive_all(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     """The canonical frame plus every family's helper columns."""
     exprs = [e for family in FAMILIES for e in family.derive(ctx)]
     frame = frame.with_columns(exprs) if exprs else frame
+    frame = price.derive_frame(frame, ctx)
     return frame.with_columns(price.resolve(ctx))
 
 

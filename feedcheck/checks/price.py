@@ -5,9 +5,9 @@ apostrophe), the currency as a symbol, word or ISO code before or after the numb
 (``19,99 €``, ``EUR 19.99``, ``1 299,00 €``, ``50DKK``), Google's shipping form
 (``FR::9 EUR``, ``DE::Standard:5 EUR``) and ``free``/``gratuit`` for a shipping cost.
 
-A lone separator followed by exactly three digits (``1.299``) is ambiguous: the column decides
-(if its other prices use that separator as decimal mark, it is one; otherwise it groups
-thousands) and the value is reported.
+A lone separator followed by exactly three digits (``1.299``) is ambiguous: it is read as a
+thousands separator (1299; prices with three decimals are rare) and reported. Deciding per value,
+not by a vote over the column, keeps every result independent of how a big feed is batched.
 """
 
 from __future__ import annotations
@@ -49,69 +49,86 @@ def _currency_code(token: pl.Expr) -> pl.Expr:
     )
 
 
-def parse_price(value: pl.Expr, *, shipping: bool = False) -> pl.Expr:
-    """A struct {amount, text, currency, status, ambiguous, decimals} for each value."""
+def _text(value: pl.Expr, shipping: bool) -> pl.Expr:
     text = value.str.replace_all(_SPACES, " ").str.strip_chars()
-    if shipping:
-        # Google text feeds: country:region:service:price, the price last; of several
-        # comma-separated groups ("FR:::4.90 EUR,DE:::6.90 EUR") the first one.
-        first_group = text.str.extract(r"^(.*?)(?:,\s*[A-Za-z]{2}:.*)?$", 1)
-        text = (
-            pl.when(text.str.contains(":"))
-            .then(first_group.str.extract(r":([^:]*)$", 1).str.strip_chars())
-            .otherwise(text)
-        )
-        text = pl.when(text.str.contains(_FREE)).then(pl.lit("0")).otherwise(text)
-    parts = text.str.extract_groups(_SHAPE)
-    number = parts.struct.field("num").str.replace_all(r"[ ']", "")
-    groups = number.str.extract_groups(_NUMBER)
-    i = groups.struct.field("i").fill_null("0")
-    s = groups.struct.field("s")
-    f = groups.struct.field("f")
-    has_inner_sep = i.str.contains(r"[.,]")
-    lone = s.is_not_null() & ~has_inner_sep
-    ambiguous = lone & (f.str.len_chars() == 3) & (i != "0")
-    # The column's decimal mark, from its unambiguous values (aggregates broadcast over rows).
-    comma_votes = (lone & (s == ",") & ~ambiguous).sum()
-    point_votes = (lone & (s == ".") & ~ambiguous).sum()
-    column_mark = pl.when(comma_votes > point_votes).then(pl.lit(",")).when(point_votes > comma_votes).then(pl.lit("."))
-    ambiguous_is_decimal = ambiguous & (s == column_mark).fill_null(False)
+    if not shipping:
+        return text
+    # Google text feeds: country:region:service:price, the price last; of several
+    # comma-separated groups ("FR:::4.90 EUR,DE:::6.90 EUR") the first one.
+    first_group = text.str.extract(r"^(.*?)(?:,\s*[A-Za-z]{2}:.*)?$", 1)
+    text = (
+        pl.when(text.str.contains(":")).then(first_group.str.extract(r":([^:]*)$", 1).str.strip_chars()).otherwise(text)
+    )
+    return pl.when(text.str.contains(_FREE)).then(pl.lit("0")).otherwise(text)
+
+
+def with_parsed_price(frame: pl.DataFrame, column: str, target: str, *, shipping: bool = False) -> pl.DataFrame:
+    """Add ``target``: a struct {amount, text, currency, status, ambiguous, decimals,
+    currency_token} parsed from ``column``.
+
+    The work runs in stages over materialised columns: one polars expression holding every
+    step would repeat shared sub-expressions and cost a hundred times more."""
+    t = f"__tmp_{target}_"
+
+    def c(name: str) -> pl.Expr:
+        return pl.col(t + name)
+
+    f = frame.with_columns(_text(pl.col(column), shipping).str.extract_groups(_SHAPE).alias(t + "parts"))
+    f = f.with_columns(pl.col(t + "parts").struct.field(k).alias(t + k) for k in ("pre", "sign", "num", "post"))
+    f = f.with_columns(
+        c("num").str.replace_all(r"[ ']", "").str.extract_groups(_NUMBER).alias(t + "groups"),
+        _currency_code(c("pre")).alias(t + "pre_code"),
+        _currency_code(c("post")).alias(t + "post_code"),
+    )
+    f = f.with_columns(
+        pl.col(t + "groups").struct.field("i").fill_null("0").alias(t + "i"),
+        pl.col(t + "groups").struct.field("s").alias(t + "s"),
+        pl.col(t + "groups").struct.field("f").alias(t + "f"),
+    )
+    i, sep, frac = c("i"), c("s"), c("f")
+    f = f.with_columns(
+        i.str.contains(r"[.,]").alias(t + "inner"),
+        i.str.replace_all(r"\d", "").alias(t + "seps"),
+        i.str.replace_all(r"[.,]", "").alias(t + "digits"),
+        frac.str.len_chars().alias(t + "flen"),
+    )
+    inner, seps, digits, flen = c("inner"), c("seps"), c("digits"), c("flen")
+    # A lone separator before exactly three digits (1.299, 2,499) could be a decimal mark or a
+    # thousands separator: it is read as thousands (prices with three decimals are rare) and reported.
+    ambiguous = sep.is_not_null() & ~inner & (flen == 3) & (i != "0")
     grouped = i.str.contains(r"^\d{1,3}(?:[.,]\d{3})+$")
-    seps = i.str.replace_all(r"\d", "")
     only_points, only_commas = seps.str.contains(r"^\.+$"), seps.str.contains(r"^,+$")
-    inner_all_other = pl.when(s == ",").then(only_points).otherwise(only_commas)
-    inner_all_same = pl.when(s == ",").then(only_commas).otherwise(only_points)
-    int_digits = i.str.replace_all(r"[.,]", "")
-    decimal_text = int_digits + "." + f
-    thousands_text = int_digits + f
-    number_text = (
-        pl.when(parts.struct.field("num").is_null())
+    inner_all_other = pl.when(sep == ",").then(only_points).otherwise(only_commas)
+    inner_all_same = pl.when(sep == ",").then(only_commas).otherwise(only_points)
+    decimal_text = digits + "." + frac
+    thousands_text = digits + frac
+    f = f.with_columns(
+        ambiguous.alias(t + "ambiguous"),
+        pl.when(c("num").is_null())
         .then(None)
-        .when(s.is_null())
+        .when(sep.is_null())
         .then(pl.when(i.str.contains(r"^\d+$")).then(i))
-        .when(~has_inner_sep & ~ambiguous)
-        .then(decimal_text)
         .when(ambiguous)
-        .then(pl.when(ambiguous_is_decimal).then(decimal_text).otherwise(thousands_text))
-        .when(has_inner_sep & grouped & inner_all_other)
-        .then(decimal_text)
-        .when(has_inner_sep & grouped & inner_all_same & (f.str.len_chars() == 3))
         .then(thousands_text)
+        .when(~inner)
+        .then(decimal_text)
+        .when(grouped & inner_all_other)
+        .then(decimal_text)
+        .when(grouped & inner_all_same & (flen == 3))
+        .then(thousands_text)
+        .alias(t + "number"),
+        pl.when(c("sign").is_in(["-", "−"])).then(pl.lit(-1.0)).otherwise(pl.lit(1.0)).alias(t + "sign_value"),
+        pl.coalesce(c("pre_code"), c("post_code")).alias(t + "currency"),
     )
-    sign = pl.when(parts.struct.field("sign").is_in(["-", "−"])).then(pl.lit(-1.0)).otherwise(pl.lit(1.0))
-    amount = number_text.cast(pl.Float64, strict=False) * sign
-    pre = _currency_code(parts.struct.field("pre"))
-    post = _currency_code(parts.struct.field("post"))
-    currency = pl.coalesce(pre, post)
-    decimals = pl.when(number_text.str.contains(r"\.")).then(number_text.str.extract(r"\.(\d+)$", 1).str.len_chars())
-    integer_part = number_text.str.extract(r"^(\d+)", 1).str.strip_chars_start("0")
-    integer_part = pl.when(integer_part == "").then(pl.lit("0")).otherwise(integer_part)
-    fraction = number_text.str.extract(r"\.(\d+)$", 1).fill_null("").str.pad_end(2, "0")
-    plain = pl.when(amount.is_not_null()).then(
-        pl.when(sign < 0).then(pl.lit("-")).otherwise(pl.lit("")) + integer_part + "." + fraction
+    number, pre, post, currency = c("number"), c("pre_code"), c("post_code"), c("currency")
+    f = f.with_columns(
+        (number.cast(pl.Float64, strict=False) * c("sign_value")).alias(t + "amount"),
+        number.str.extract(r"\.(\d+)$", 1).alias(t + "fraction"),
+        number.str.extract(r"^(\d+)", 1).str.strip_chars_start("0").alias(t + "integer"),
     )
+    amount, fraction, integer = c("amount"), c("fraction"), c("integer")
     status = (
-        pl.when(value.is_null())
+        pl.when(pl.col(column).is_null())
         .then(None)
         .when(amount.is_null() | (pre == "!") | (post == "!"))
         .then(pl.lit("unparseable"))
@@ -123,27 +140,42 @@ def parse_price(value: pl.Expr, *, shipping: bool = False) -> pl.Expr:
         .then(pl.lit("bad-currency"))
         .otherwise(pl.lit("ok"))
     )
-    usable = status.is_in(["ok", "bad-currency", "both-currencies"])
-    return pl.struct(
-        pl.when(usable).then(amount).alias(AMOUNT),
-        pl.when(usable).then(plain).alias(TEXT),
-        pl.when(~currency.is_in(["?", "!"])).then(currency).alias(CURRENCY),
-        status.alias(STATUS),
-        (ambiguous & amount.is_not_null()).alias("ambiguous"),
-        decimals.alias("decimals"),
-        pl.coalesce(parts.struct.field("post"), parts.struct.field("pre")).alias("currency_token"),
+    f = f.with_columns(status.alias(t + "status"))
+    usable = c("status").is_in(["ok", "bad-currency", "both-currencies"])
+    plain = (
+        pl.when(c("sign_value") < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+        + pl.when(integer == "").then(pl.lit("0")).otherwise(integer)
+        + "."
+        + fraction.fill_null("").str.pad_end(2, "0")
     )
+    result = pl.struct(
+        pl.when(usable).then(amount).alias(AMOUNT),
+        pl.when(usable & amount.is_not_null()).then(plain).alias(TEXT),
+        pl.when(~currency.is_in(["?", "!"])).then(currency).alias(CURRENCY),
+        c("status").alias(STATUS),
+        (c("ambiguous") & amount.is_not_null()).alias("ambiguous"),
+        fraction.str.len_chars().alias("decimals"),
+        pl.coalesce(c("post"), c("pre")).alias("currency_token"),
+    )
+    f = f.with_columns(result.alias(target))
+    return f.drop([name for name in f.columns if name.startswith(t)])
+
+
+def parse_prices(values: pl.Series, *, shipping: bool = False) -> pl.DataFrame:
+    """Parse a Series of price strings; one row per value with the struct's fields as columns."""
+    frame = pl.DataFrame({"value": values.cast(pl.String)})
+    return with_parsed_price(frame, "value", "p", shipping=shipping).select(pl.col("p").struct.unnest())
 
 
 def derive(ctx: Context) -> list[pl.Expr]:
-    """One struct column per price field, then its resolved currency: from the value, else the
-    feed's currency column, else the caller's default."""
-    exprs: list[pl.Expr] = []
+    return []
+
+
+def derive_frame(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+    """One parsed-price struct column per price field (``__<field>__p``)."""
     for spec in ctx.fields_of(*PRICE_KINDS):
-        exprs.append(
-            parse_price(pl.col(spec.name), shipping=spec.name == "shipping_cost").alias(helper(spec.name, "p"))
-        )
-    return exprs
+        frame = with_parsed_price(frame, spec.name, helper(spec.name, "p"), shipping=spec.name == "shipping_cost")
+    return frame
 
 
 def resolve(ctx: Context) -> list[pl.Expr]:
