@@ -10,11 +10,12 @@ from lxml import etree
 
 from feedcheck.errors import NotAFeedError, UsageError
 from feedcheck.limits import Limits
-from feedcheck.read_csv import LINE, RawIssue, read_csv
+from feedcheck.read_csv import LINE, NotUtf8, RawIssue, read_csv
 from feedcheck.read_xml import read_xml
 from feedcheck.report import Source
 from feedcheck.sniff import (
     ItemElement,
+    TextEncoding,
     decode_text,
     detect_bom,
     refuse_entities,
@@ -64,13 +65,26 @@ def _line_of(data: bytes, offset: int) -> int:
 
 
 def _load_csv(data: bytes, options: ReadOptions, source: Source) -> Table:
+    bom, bom_size = detect_bom(data)
+    if options.encoding is None and bom in (None, "utf-8"):
+        # Most feeds are UTF-8: let the reader check that while it parses (polars refuses
+        # invalid UTF-8), and decode in Python only when it does not hold.
+        try:
+            # polars skips a UTF-8 BOM itself: no copy of the whole file without it.
+            return _read_csv_bytes(data, data, TextEncoding("utf-8", bom is not None), options, source)
+        except NotUtf8:
+            pass
     text, enc = decode_text(data, options.encoding)
-    _, bom_size = detect_bom(data)
     if enc.encoding == "utf-8" and not enc.bad_count:
         buf = data[bom_size:] if enc.bom else data
     else:
         buf = text.encode("utf-8")
     del text
+    return _read_csv_bytes(buf, data, enc, options, source)
+
+
+def _read_csv_bytes(buf: bytes, data: bytes, enc: TextEncoding, options: ReadOptions, source: Source) -> Table:
+    """Read UTF-8 ``buf``; ``data`` is the file as it came, for the lines of bad bytes."""
     delimiter = _delimiter(options.delimiter) or sniff_delimiter(buf[:200_000].decode("utf-8", errors="replace"))
     issues: list[RawIssue] = []
     if enc.bad_count:

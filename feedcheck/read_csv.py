@@ -12,6 +12,7 @@ import csv
 import io
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,6 +22,10 @@ from feedcheck.errors import LimitExceededError, MalformedFeedError
 from feedcheck.limits import Limits
 
 LINE = "__line__"
+
+
+class NotUtf8(Exception):
+    """The bytes given as UTF-8 are not: the caller decodes them and reads again."""
 
 
 @dataclass
@@ -51,28 +56,47 @@ class _Scan:
     unclosed_quote: bool
 
 
+_CHUNK = 1 << 24
+
+
 def _positions(arr: np.ndarray, byte: int) -> np.ndarray:
-    return np.flatnonzero(arr == byte)
+    """Offsets of every ``byte`` in ``arr``, found chunk by chunk: a full-size boolean
+    temporary costs more in fresh memory pages than the comparison itself."""
+    found: list[np.ndarray] = []
+    mask = np.empty(min(len(arr), _CHUNK), dtype=bool)
+    for start in range(0, len(arr), _CHUNK):
+        chunk = arr[start : start + _CHUNK]
+        view = mask[: len(chunk)]
+        np.equal(chunk, byte, out=view)
+        hits = np.flatnonzero(view)
+        if hits.size:
+            found.append(hits + start)
+    return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
 
 
 def scan(buf: bytes, delimiter: str, quote: str | None = '"') -> _Scan:
     """Record boundaries by quote parity: a newline ends a record when an even number of
-    quote characters precede it (doubled quotes inside a cell keep the parity)."""
+    quote characters precede it (doubled quotes inside a cell keep the parity).
+
+    Every step is a whole-buffer numpy pass or a binary search per record: fields are the
+    delimiters of a record minus those between the two quotes of a pair."""
     arr = np.frombuffer(buf, dtype=np.uint8)
     newlines = _positions(arr, 10)
-    delims = _positions(arr, ord(delimiter))
     quotes = _positions(arr, ord(quote)) if quote else np.empty(0, dtype=np.int64)
-    if quotes.size:
-        terminators = newlines[(np.searchsorted(quotes, newlines) & 1) == 0]
-        delims = delims[(np.searchsorted(quotes, delims) & 1) == 0]
-    else:
-        terminators = newlines
-    starts = np.concatenate(([0], terminators + 1))
-    ends = np.concatenate((terminators, [len(buf)]))
+    terminators = newlines[np.searchsorted(quotes, newlines) & 1 == 0] if quotes.size else newlines
+    starts = np.concatenate(([0], terminators + 1)).astype(np.int64)
+    ends = np.concatenate((terminators, [len(buf)])).astype(np.int64)
     if starts[-1] >= len(buf):  # the file ends with a newline: no record after it
         starts, ends = starts[:-1], ends[:-1]
     lines = np.searchsorted(newlines, starts) + 1
+    delims = _positions(arr, ord(delimiter))
     fields = np.searchsorted(delims, ends) - np.searchsorted(delims, starts) + 1
+    if quotes.size >= 2:
+        opens, closes = quotes[0 : quotes.size - 1 : 2], quotes[1::2]
+        inside = np.searchsorted(delims, closes) - np.searchsorted(delims, opens)
+        if inside.any():
+            owner = np.searchsorted(starts, opens, side="right") - 1
+            fields = fields - np.bincount(owner, weights=inside, minlength=len(starts)).astype(np.int64)
     length = ends - starts
     safe = np.minimum(starts, max(len(buf) - 1, 0))
     blank = (length == 0) | ((length == 1) & (arr[safe] == 13)) if len(buf) else length == 0
@@ -127,19 +151,75 @@ def read_csv(text_utf8: bytes, delimiter: str, limits: Limits) -> CsvTable:
     if b"\n" not in text_utf8 and b"\r" in text_utf8:
         # Classic Mac line ends (Excel for Mac "CSV (Macintosh)"): one CR per line.
         text_utf8 = text_utf8.replace(b"\r", b"\n")
-    sc = scan(text_utf8, delimiter)
-    keep = ~sc.blank
-    if not keep.any():
-        raise MalformedFeedError("The file holds no header row and no records.")
-    first = int(np.argmax(keep))
-    if first:  # blank lines before the header: read from the header on
-        text_utf8 = text_utf8[int(sc.starts[first]) :]
-        offset = int(sc.lines[first]) - 1
-        sc = scan(text_utf8, delimiter)
-        sc.lines = sc.lines + offset
-    header_raw = text_utf8[int(sc.starts[0]) : int(sc.ends[0])].decode("utf-8").rstrip("\r")
+    head = scan(text_utf8[:_CHUNK], delimiter)
+    if (len(head.blank) and head.blank[0]) or len(text_utf8) <= _CHUNK:
+        sc = scan(text_utf8, delimiter) if len(text_utf8) > _CHUNK else head
+        keep = ~sc.blank
+        if not keep.any():
+            raise MalformedFeedError("The file holds no header row and no records.")
+        first = int(np.argmax(keep))
+        if first:  # blank lines before the header: read from the header on
+            text_utf8 = text_utf8[int(sc.starts[first]) :]
+            offset = int(sc.lines[first]) - 1
+            sc = scan(text_utf8, delimiter)
+            sc.lines = sc.lines + offset
+        return _read_scanned(text_utf8, delimiter, limits, sc, issues)
+    # A big file: the byte scan runs in a second thread while polars parses (both release the GIL).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(scan, text_utf8, delimiter)
+        frame = _polars_read(text_utf8, delimiter, _header(text_utf8, head, delimiter, []))
+        sc = pending.result()
+    return _read_scanned(text_utf8, delimiter, limits, sc, issues, frame)
+
+
+def _header(text_utf8: bytes, sc: _Scan, delimiter: str, issues: list[RawIssue]) -> list[str]:
+    try:
+        header_raw = text_utf8[int(sc.starts[0]) : int(sc.ends[0])].decode("utf-8").rstrip("\r").lstrip("\ufeff")
+    except UnicodeDecodeError:
+        raise NotUtf8 from None
+    return _unique_names(_header_names(header_raw, delimiter), int(sc.lines[0]), issues)
+
+
+def _polars_read(text_utf8: bytes, delimiter: str, names: list[str]) -> pl.DataFrame | None:
+    """polars' parse, or None when it cannot parse the file (quotes out of place)."""
+    try:
+        return pl.read_csv(
+            text_utf8,
+            separator=delimiter,
+            quote_char='"',
+            has_header=True,
+            new_columns=names,
+            infer_schema=False,
+            truncate_ragged_lines=True,
+            raise_if_empty=False,
+        )
+    except pl.exceptions.ComputeError as exc:
+        if "utf-8" in str(exc).lower() or "utf8" in str(exc).lower():
+            raise NotUtf8 from None
+        return None
+    except pl.exceptions.PolarsError:
+        return None
+
+
+_UNREAD = pl.DataFrame()
+
+
+def _read_scanned(
+    text_utf8: bytes,
+    delimiter: str,
+    limits: Limits,
+    sc: _Scan,
+    issues: list[RawIssue],
+    frame: pl.DataFrame | None = _UNREAD,
+) -> CsvTable:
+    try:
+        header_raw = text_utf8[int(sc.starts[0]) : int(sc.ends[0])].decode("utf-8").rstrip("\r").lstrip("\ufeff")
+    except UnicodeDecodeError:
+        raise NotUtf8 from None
     header_line = int(sc.lines[0])
     names = _unique_names(_header_names(header_raw, delimiter), header_line, issues)
+    if frame is not _UNREAD and frame is not None and frame.columns != names:
+        frame = None  # the header the parallel read assumed was not the real one
     if len(names) > limits.max_columns:
         raise LimitExceededError(f"The header has {len(names):,} columns, over the limit of {limits.max_columns:,}.")
     n_records = len(sc.starts) - 1
@@ -147,23 +227,11 @@ def read_csv(text_utf8: bytes, delimiter: str, limits: Limits) -> CsvTable:
         raise LimitExceededError(f"The feed has over {limits.max_items:,} records, the limit.")
     if sc.unclosed_quote:
         issues.append(RawIssue("csv-unbalanced-quotes", [int(sc.lines[-1])], 1))
-    frame: pl.DataFrame | None = None
-    if not sc.unclosed_quote:
-        try:
-            frame = pl.read_csv(
-                text_utf8,
-                separator=delimiter,
-                quote_char='"',
-                has_header=True,
-                new_columns=names,
-                infer_schema=False,
-                truncate_ragged_lines=True,
-                raise_if_empty=False,
-            )
-        except pl.exceptions.PolarsError:
-            frame = None
-        if frame is not None and (frame.height != n_records or frame.width != len(names)):
-            frame = None
+        frame = None
+    elif frame is _UNREAD:
+        frame = _polars_read(text_utf8, delimiter, names)
+    if frame is not None and (frame.height != n_records or frame.width != len(names)):
+        frame = None
     lines = sc.lines[1:]
     fields = sc.fields[1:]
     blank = sc.blank[1:].copy()
@@ -224,7 +292,10 @@ def _read_lenient(
     buf: bytes, delimiter: str, names: list[str]
 ) -> tuple[pl.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
     """Slow path for files whose quotes do not pair up: Python's csv module, row by row."""
-    text = buf.decode("utf-8")
+    try:
+        text = buf.decode("utf-8")
+    except UnicodeDecodeError:
+        raise NotUtf8 from None
     width = len(names)
     columns: list[list[str | None]] = [[] for _ in range(width)]
     lines: list[int] = []

@@ -125,6 +125,10 @@ class Opened:
             return stream.read(size)
 
     def read_all(self) -> bytes:
+        if self.compression is None and self._path is not None:
+            return self._path.read_bytes()  # size checked against the limit when opened
+        if self.compression is None and self._raw is not None:
+            return self._raw
         with self.open() as stream:
             return stream.read()
 

@@ -20,6 +20,8 @@ def derive_all(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     exprs = [e for family in FAMILIES for e in family.derive(ctx)]
     frame = frame.with_columns(exprs) if exprs else frame
     frame = price.derive_frame(frame, ctx)
+    frame = gtin.derive_frame(frame, ctx)
+    frame = links.derive_frame(frame, ctx)
     return frame.with_columns(price.resolve(ctx))
 
 

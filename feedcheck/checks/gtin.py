@@ -19,25 +19,25 @@ def normalise(value: pl.Expr) -> pl.Expr:
     return value.str.replace_all(r"[\s\-\u00a0]", "")
 
 
+def _gs1_check(body: pl.Expr) -> pl.Expr:
+    """The GS1 mod-10 check digit of ``body`` (an integer of up to 17 digits): from the right,
+    digits weigh 3, 1, 3, 1 ... Integer arithmetic over the whole column, no string slicing."""
+    total: pl.Expr = pl.lit(0, dtype=pl.UInt64)
+    for k in range(17):
+        digit = (body // (10**k)) % 10
+        total = total + digit * (3 if k % 2 == 0 else 1)
+    return (10 - total % 10) % 10
+
+
 def gs1_check_digit_ok(digits: pl.Expr) -> pl.Expr:
     """True when the last digit is the GS1 mod-10 check of the others (any GTIN length)."""
-    padded = digits.str.pad_start(18, "0")
-    total: pl.Expr = pl.lit(0, dtype=pl.Int32)
-    for position in range(17):  # weights 3,1,3,1... counted from the digit left of the check
-        weight = 3 if (17 - position) % 2 == 1 else 1
-        total = total + padded.str.slice(position, 1).cast(pl.Int32, strict=False) * weight
-    check = (10 - total % 10) % 10
-    return padded.str.slice(17, 1).cast(pl.Int32, strict=False) == check
+    number = digits.str.slice(0, 18).cast(pl.UInt64, strict=False)
+    return _gs1_check(number // 10) == number % 10
 
 
 def with_check_digit(body: pl.Expr) -> pl.Expr:
     """``body`` (digits) followed by its GS1 check digit."""
-    padded = body.str.pad_start(17, "0")
-    total: pl.Expr = pl.lit(0, dtype=pl.Int32)
-    for position in range(17):
-        weight = 3 if (17 - position) % 2 == 1 else 1
-        total = total + padded.str.slice(position, 1).cast(pl.Int32, strict=False) * weight
-    return body + ((10 - total % 10) % 10).cast(pl.String)
+    return body + _gs1_check(body.cast(pl.UInt64, strict=False)).cast(pl.String)
 
 
 def normalised_code(code: pl.Expr, problem: pl.Expr) -> pl.Expr:
@@ -91,31 +91,45 @@ def _classify(code: pl.Expr) -> pl.Expr:
     )
 
 
-def _codes(value: pl.Expr) -> pl.Expr:
-    # A cell in scientific notation is one mangled code, whatever its decimal comma.
-    value = (
-        pl.when(value.str.strip_chars().str.contains(_SCIENTIFIC))
-        .then(value.str.replace_all(",", "."))
-        .otherwise(value)
-    )
-    return (
-        value.str.replace_all(_SPLIT_CODES, "|")
-        .str.split("|")
-        .list.eval(normalise(pl.element()))
-        .list.eval(pl.element().filter(pl.element().str.len_chars() > 0))
-    )
-
-
 def derive(ctx: Context) -> list[pl.Expr]:
-    """Per GTIN field: the list of codes in the cell, and the problem of each (null when valid)."""
-    exprs: list[pl.Expr] = []
+    return []
+
+
+def derive_frame(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+    """Per GTIN field, three aligned lists: the codes in the cell, the problem of each (null
+    when valid) and the form publishers expect. The codes of all cells are classified as one
+    flat column, then gathered back per item."""
     for spec in ctx.fields_of("gtin"):
-        codes = _codes(pl.col(spec.name))
-        exprs.append(codes.alias(helper(spec.name, "codes")))
-        exprs.append(codes.list.eval(_classify(pl.element())).alias(helper(spec.name, "problems")))
-        normal = codes.list.eval(normalised_code(pl.element(), _classify(pl.element())))
-        exprs.append(normal.alias(helper(spec.name, "normalised")))
-    return exprs
+        cell = pl.col(spec.name)
+        # A cell in scientific notation is one mangled code, whatever its decimal comma.
+        cell = (
+            pl.when(cell.str.strip_chars().str.contains(_SCIENTIFIC))
+            .then(cell.str.replace_all(",", "."))
+            .otherwise(cell)
+        )
+        flat = frame.select(
+            pl.int_range(pl.len(), dtype=pl.UInt32).alias("row"),
+            cell.str.replace_all(_SPLIT_CODES, "|").str.split("|").alias("code"),
+        )
+        flat = flat.explode("code").with_columns(normalise(pl.col("code")).alias("code"))
+        flat = flat.filter(pl.col("code").str.len_chars() > 0)
+        flat = flat.with_columns(_classify(pl.col("code")).alias("problem"))
+        flat = flat.with_columns(normalised_code(pl.col("code"), pl.col("problem")).alias("normal"))
+        grouped = flat.group_by("row", maintain_order=True).agg(
+            pl.col("code").alias(helper(spec.name, "codes")),
+            pl.col("problem").alias(helper(spec.name, "problems")),
+            pl.col("normal").alias(helper(spec.name, "normalised")),
+        )
+        frame = (
+            frame.with_row_index("__gtin_row__")
+            .join(grouped, left_on="__gtin_row__", right_on="row", how="left", maintain_order="left")
+            .drop("__gtin_row__")
+        )
+        empty = pl.lit([], dtype=pl.List(pl.String))
+        frame = frame.with_columns(
+            pl.col(helper(spec.name, k)).fill_null(empty) for k in ("codes", "problems", "normalised")
+        )
+    return frame
 
 
 _CODES = (
@@ -138,7 +152,7 @@ def rules(ctx: Context) -> list[Rule]:
         codes = pl.col(helper(spec.name, "codes"))
         problems = pl.col(helper(spec.name, "problems"))
         for code in _CODES:
-            hit = problems.list.eval(pl.element() == code).list.any()
+            hit = problems.list.contains(code)
             first = codes.list.gather(problems.list.eval((pl.element() == code).arg_true())).list.first()
             out.append(Rule(code, spec.name, hit, value=first, invalidates=code not in _KEEPS_VALUE))
     return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from feedcheck.checks.base import Context, Rule, each_value
+from feedcheck.checks.base import Context, Rule, each_value, helper
 
 # Schemes that are no web page at all; anything else without http(s):// is not absolute.
 _SCHEME = r"(?i)^\s*(javascript|vbscript|data|file|ftp|ftps|sftp|mailto|tel|about|blob|chrome|ws|wss):"
@@ -66,12 +66,39 @@ def derive(ctx: Context) -> list[pl.Expr]:
     return []
 
 
+def derive_frame(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+    """Host and path of every single-valued URL field, extracted once for all its rules."""
+    exprs: list[pl.Expr] = []
+    for spec in ctx.fields_of("url"):
+        if not spec.multi:
+            exprs.append(_host(pl.col(spec.name)).alias(helper(spec.name, "host")))
+            exprs.append(_path(pl.col(spec.name)).alias(helper(spec.name, "path")))
+    return frame.with_columns(exprs) if exprs else frame
+
+
+def _single_rules(name: str) -> list[tuple[str, pl.Expr, bool]]:
+    url, host, path = pl.col(name), pl.col(helper(name, "host")), pl.col(helper(name, "path"))
+    http, unsafe, several = url.str.contains(_HTTP), url.str.contains(_SCHEME), url.str.contains(_SEVERAL)
+    checks = [
+        ("url-unsafe-scheme", unsafe, True),
+        ("url-not-absolute", ~unsafe & (~http | host.is_null()), True),
+        ("url-has-spaces", url.str.contains(r"\s") & ~several, True),
+        ("url-local-host", host.str.contains(_LOCAL), False),
+        ("url-several-in-one", several, False),
+    ]
+    if name in _IMAGE_FIELDS:
+        image = http & (path.str.len_chars() > 1) & ~path.str.contains(_IMAGE_EXT)
+        checks.append(("image-extension-unusual", image, False))
+    return checks
+
+
 def rules(ctx: Context) -> list[Rule]:
     out: list[Rule] = []
     for spec in ctx.fields_of("url"):
-        checks = dict(_CHECKS)
         if not spec.multi:
-            checks["url-several-in-one"] = (_several, False)
+            out += [Rule(code, spec.name, mask, invalidates=inv) for code, mask, inv in _single_rules(spec.name)]
+            continue
+        checks = dict(_CHECKS)
         if spec.name in _IMAGE_FIELDS:
             checks["image-extension-unusual"] = (_not_an_image, False)
         for code, (predicate, invalidates) in checks.items():
