@@ -13,14 +13,43 @@ import random
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-WORDS = (
-    "bouilloire inox cafetière grille-pain mixeur balance lampe chaise table coussin tapis miroir vase "
-    "étagère horloge bougie plaid panier cadre théière casserole poêle couteau verre assiette bol"
-).split()
+WORDS = [
+    "bouilloire",
+    "inox",
+    "cafetière",
+    "grille-pain",
+    "mixeur",
+    "balance",
+    "lampe",
+    "chaise",
+    "table",
+    "coussin",
+    "tapis",
+    "miroir",
+    "vase",
+    "étagère",
+    "horloge",
+    "bougie",
+    "plaid",
+    "panier",
+    "cadre",
+    "théière",
+    "casserole",
+    "poêle",
+    "couteau",
+    "verre",
+    "assiette",
+    "bol",
+]
 COLOURS = ["Noir", "Blanc", "Gris", "Rouge", "Bleu", "Vert", "Argent", "Doré"]
 BRANDS = ["Cuisinox", "Mixo", "Pesix", "Maisonia", "Lumina", "Boisé"]
-CATEGORIES = ["Maison > Cuisine > Bouilloires", "Maison > Déco > Vases", "Maison > Salon > Lampes",
-              "Maison > Cuisine > Casseroles", "Maison > Chambre > Plaids"]
+CATEGORIES = [
+    "Maison > Cuisine > Bouilloires",
+    "Maison > Déco > Vases",
+    "Maison > Salon > Lampes",
+    "Maison > Cuisine > Casseroles",
+    "Maison > Chambre > Plaids",
+]
 AVAILABILITY_FR = ["en stock", "en stock", "en stock", "rupture", "sur commande"]
 AVAILABILITY_G = ["in_stock", "in_stock", "in_stock", "out_of_stock", "backorder"]
 
@@ -55,8 +84,10 @@ def products(n: int, seed: int = 42):  # type: ignore[no-untyped-def]
 
 
 def write_csv(n: int, path: Path) -> None:
-    header = ("Référence;Nom du produit;Description;Prix TTC;Prix barré;URL produit;URL image;Images supplémentaires;"
-              "Marque;EAN;Disponibilité;État;Catégorie;Frais de port;Couleur\n")
+    header = (
+        "Référence;Nom du produit;Description;Prix TTC;Prix barré;URL produit;URL image;Images supplémentaires;"
+        "Marque;EAN;Disponibilité;État;Catégorie;Frais de port;Couleur\n"
+    )
     with open(path, "w", encoding="utf-8-sig", newline="") as out:
         out.write(header)
         rows = []
@@ -65,7 +96,7 @@ def write_csv(n: int, path: Path) -> None:
             regular = f"{p['regular'][0]},{p['regular'][1]:02d} €" if p["regular"] else ""
             ship = f"{p['shipping'][0]},{p['shipping'][1]:02d}"
             rows.append(
-                f"{p['id']};{p['title']};\"{p['description']}\";{price};{regular};{p['link']};{p['image']};"
+                f'{p["id"]};{p["title"]};"{p["description"]}";{price};{regular};{p["link"]};{p["image"]};'
                 f"{p['extra_image']};{p['brand']};{p['gtin']};{AVAILABILITY_FR[p['availability']]};neuf;"
                 f"{p['category']};{ship};{p['colour']}\n"
             )
@@ -77,9 +108,11 @@ def write_csv(n: int, path: Path) -> None:
 
 def write_xml(n: int, path: Path) -> None:
     with open(path, "w", encoding="utf-8", newline="\n") as out:
-        out.write('<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" xmlns:g="http://base.google.com/ns/1.0">\n'
-                  "<channel>\n<title>Boutique Exemple</title>\n<link>https://boutique.example.fr</link>\n"
-                  "<description>Flux produits</description>\n")
+        out.write(
+            '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" xmlns:g="http://base.google.com/ns/1.0">\n'
+            "<channel>\n<title>Boutique Exemple</title>\n<link>https://boutique.example.fr</link>\n"
+            "<description>Flux produits</description>\n"
+        )
         chunk = []
         for p in products(n):
             regular = p["regular"]
@@ -97,7 +130,8 @@ def write_xml(n: int, path: Path) -> None:
                 f"<g:price>{price}</g:price>{sale}<g:brand>{p['brand']}</g:brand><g:gtin>{p['gtin']}</g:gtin>"
                 f"<g:availability>{AVAILABILITY_G[p['availability']]}</g:availability><g:condition>new</g:condition>"
                 f"<g:product_type>{escape(p['category'])}</g:product_type>"
-                f"<g:shipping><g:country>FR</g:country><g:price>{p['shipping'][0]}.{p['shipping'][1]:02d} EUR</g:price></g:shipping>"
+                f"<g:shipping><g:country>FR</g:country>"
+                f"<g:price>{p['shipping'][0]}.{p['shipping'][1]:02d} EUR</g:price></g:shipping>"
                 f"<g:color>{p['colour']}</g:color>"
                 "</item>\n"
             )
