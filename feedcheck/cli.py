@@ -58,7 +58,7 @@ def main() -> None:
 
 
 @main.command("validate")
-@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option(
     "--format",
     "output",
@@ -115,7 +115,7 @@ def validate_command(
 
 
 @main.command("convert")
-@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option("--csv", "csv_out", type=click.Path(dir_okay=False, writable=True), help="Write the normalised CSV here.")
 @click.option("--xml", "xml_out", type=click.Path(dir_okay=False, writable=True), help="Write the normalised XML here.")
 @click.option(

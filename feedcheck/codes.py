@@ -54,6 +54,7 @@ CODES: dict[str, Code] = {
             "structure",
             "The XML breaks here ({detail}); no record after this point could be read",
         ),
+        Code("feed-empty", _E, "structure", "The feed holds no product record"),
         # fields: presence by tier
         Code("missing-mandatory-field", _E, "fields", "No column for mandatory field {field}"),
         Code("missing-recommended-field", _W, "fields", "No column for strongly recommended field {field}"),
@@ -87,7 +88,7 @@ CODES: dict[str, Code] = {
             "price-currency-mismatch",
             _W,
             "price",
-            "{count} {field} value(s) name a currency other than the currency column",
+            "{count} {field} value(s) name another currency than the feed's (currency column, else price)",
         ),
         Code(
             "regular-price-below-price",

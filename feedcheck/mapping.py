@@ -11,11 +11,12 @@ from feedcheck.errors import UsageError
 from feedcheck.profile import Profile
 
 _NAMESPACE = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,5}:(?=\S)")
-_SEPARATORS = re.compile(r"[^a-z0-9]+")
+_SEPARATORS = re.compile(r"[\W_]+")
 
 
 def fold(name: str) -> str:
-    """The form names are compared in: no namespace prefix, accents, case or separators.
+    """The form names are compared in: no namespace prefix, accents, case or separators;
+    letters of every script are kept (``Стоимость`` folds to ``стоимость``, not to nothing).
 
     >>> fold("g:Prix TTC"), fold("shipping/price"), fold("Référence_interne")
     ('prix_ttc', 'shipping_price', 'reference_interne')
@@ -42,7 +43,7 @@ def parse_map_options(options: Iterable[str]) -> dict[str, str]:
     for option in options:
         column, sep, target = option.rpartition("=")
         if not sep or not column.strip() or not target.strip():
-            raise UsageError(f"--map takes COLUMN=FIELD, got {option!r}.")
+            raise UsageError(f"A mapping is written COLUMN=FIELD, got {option!r}.")
         forced[column.strip()] = target.strip()
     return forced
 
@@ -54,10 +55,11 @@ def map_columns(columns: list[str], profile: Profile, forced: Mapping[str, str] 
     field_names = {f.name for f in profile.fields} | {"sale_price"}
     for column, target in (forced or {}).items():
         if target not in field_names:
-            raise UsageError(f"--map names an unknown field {target!r}; see 'feedcheck fields'.")
-        match = column if column in folded else next((c for c in columns if folded[c] == fold(column)), None)
+            raise UsageError(f"The mapping names an unknown field {target!r}; see 'feedcheck fields'.")
+        key = fold(column)
+        match = column if column in folded else next((c for c in columns if key and folded[c] == key), None)
         if match is None:
-            raise UsageError(f"--map names a column {column!r} that the feed does not have.")
+            raise UsageError(f"The mapping names a column {column!r} that the feed does not have.")
         if target == "sale_price":
             result.sale_price = match
         else:

@@ -36,7 +36,12 @@ class Normalised:
 def _value(spec: FieldSpec) -> pl.Expr:
     raw = pl.col(spec.name)
     if spec.kind == "price":
-        return pl.coalesce(pl.col(helper(spec.name, "p")).struct.field(price_checks.TEXT), raw)
+        parsed = pl.col(helper(spec.name, "p"))
+        return (
+            pl.when(parsed.struct.field(price_checks.STATUS) == "ok")
+            .then(parsed.struct.field(price_checks.TEXT))
+            .otherwise(raw)
+        )
     if spec.kind in VOCABULARIES:
         return pl.coalesce(pl.col(helper(spec.name, "canonical")), raw)
     if spec.kind == "gtin":
@@ -90,6 +95,10 @@ def build_output(frame: pl.DataFrame, ctx: Context, extra: pl.DataFrame | None =
             value = value.str.replace_all(",", "%2C", literal=True)
             multi.add(spec.name)
         exprs.append(value.alias(spec.name))
+    if "currency" not in {s.name for s in ctx.profile.fields}:
+        currency = _currency(ctx)
+        if currency is not None:  # a custom profile without the field: prices still need it
+            exprs.append(currency.alias("currency"))
     out = frame.select(exprs)
     if extra is not None and extra.width:
         out = out.hstack(extra)

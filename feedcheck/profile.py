@@ -48,7 +48,7 @@ Kind = Literal[
 class FieldSpec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    name: str
+    name: str = Field(pattern=r"^[a-z_][a-z0-9_]*$", description="a safe CSV header and XML element name")
     tier: Tier
     kind: Kind = "text"
     multi: bool = False
@@ -90,8 +90,12 @@ def _parse(data: bytes, origin: str) -> Profile:
             fields=tuple(FieldSpec(**f) for f in fields),
             sale_price_aliases=tuple(doc.get("sale_price", {}).get("aliases", ())),
         )
-    except (ValidationError, TypeError) as exc:
-        raise UsageError(f"The profile {origin} is invalid: {exc}") from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise UsageError(f"The profile {origin} is invalid at {where}: {first['msg']}.") from None
+    except TypeError as exc:
+        raise UsageError(f"The profile {origin} is invalid: {exc}.") from None
 
 
 @lru_cache(maxsize=32)

@@ -14,6 +14,17 @@ _TIER_LABEL = {
 _MARK = {Severity.error: "ERROR", Severity.warning: "WARN ", Severity.info: "info "}
 
 
+def _percent(part: int, whole: int) -> str:
+    """Rounded, but never to 100% unless all are filled (299 of 300 reads 99%), nor to 0%
+    unless none are (1 of 1,000 reads <1%)."""
+    if not whole or not part:
+        return "0%"
+    if part == whole:
+        return "100%"
+    rounded = round(part * 100 / whole)
+    return "<1%" if rounded == 0 else f"{min(rounded, 99)}%"
+
+
 def _detected(report: Report) -> str:
     s = report.source
     parts = [s.format.upper()]
@@ -43,7 +54,8 @@ def render_text(report: Report) -> str:
     out: list[str] = []
     name = report.source.name or "<input>"
     verdict = "VALID" if report.valid else "INVALID"
-    out.append(f"{name}: {verdict} — {report.items:,} items, profile {report.profile}")
+    noun = "item" if report.items == 1 else "items"
+    out.append(f"{name}: {verdict} — {report.items:,} {noun}, profile {report.profile}")
     out.append(f"  detected: {_detected(report)}")
     for tier in Tier:
         fields = [f for f in report.fields if f.tier == tier]
@@ -54,8 +66,7 @@ def render_text(report: Report) -> str:
         for f in fields:
             if f.column is None:
                 continue
-            rate = f.filled / report.items if report.items else 0.0
-            cells.append(f"{f.field} {rate:.0%}")
+            cells.append(f"{f.field} {_percent(f.filled, report.items)}")
         line = f"  {_TIER_LABEL[tier]:<12}{len(present)}/{len(fields)} present"
         if cells:
             line += ": " + ", ".join(cells)

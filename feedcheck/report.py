@@ -28,7 +28,9 @@ class FieldReport(BaseModel):
     fallbacks: list[str] = Field(
         default=[], description="further source columns used, in order, where `column` is empty for an item"
     )
-    filled: int = Field(description="items with a non-empty value for this field")
+    filled: int = Field(
+        description="items with a usable value for this field: not empty, and no check found it invalid"
+    )
 
 
 class Missing(BaseModel):

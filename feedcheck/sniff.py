@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from feedcheck.errors import NotAFeedError, UnsafeInputError
+from feedcheck.errors import NotAFeedError, UnsafeInputError, UsageError
 
 DELIMITERS = (",", ";", "\t", "|")
 # Local names that are records in well-known feed formats; used only to break ties
@@ -86,7 +86,7 @@ def decode_text(data: bytes, forced: str | None = None) -> tuple[str, TextEncodi
         try:
             codecs.lookup(forced)
         except LookupError:
-            raise NotAFeedError(f"Unknown encoding {forced!r}.") from None
+            raise UsageError(f"Unknown encoding {forced!r}: use a name such as utf-8, cp1252 or latin-1.") from None
         return _decode_collecting(data[skip:] if bom_enc else data, forced, skip, bool(bom_enc))
     if bom_enc is not None:
         return _decode_collecting(data[skip:], bom_enc if bom_enc != "utf-8" else "utf-8", skip, True)
@@ -256,7 +256,7 @@ def sniff_item_element(head: bytes) -> ItemElement:
     if repeated:
         depth = min(len(p) for p in repeated)
         shallow = [p for p in repeated if len(p) == depth]
-        chosen = max(shallow, key=lambda p: (p[-1].lower() in KNOWN_RECORDS, candidates[p].count, fields_of(p)))
+        chosen = max(shallow, key=lambda p: (p[-1].lower() in KNOWN_RECORDS, fields_of(p), candidates[p].count))
         if chosen[-1].lower() not in KNOWN_RECORDS:
             # A single record holding repeated blocks (two <shipping>, many <PARAM>):
             # an ancestor that holds more fields is the record.

@@ -107,7 +107,7 @@ def analyse(
 ) -> Analysis:
     """Load, map, derive and check: the shared first half of validate and convert."""
     if currency is not None and currency.upper() not in ISO_4217:
-        raise UsageError(f"--currency takes an ISO 4217 code such as EUR, got {currency!r}.")
+        raise UsageError(f"The currency must be an ISO 4217 code such as EUR, got {currency!r}.")
     options = ReadOptions(format, encoding, delimiter, item_element, limits or Limits())
     prof = load_profile(profile)
     table = load(source, options)
@@ -122,6 +122,8 @@ def analyse(
         canonical.several,
     )
     issues = [_structural_issue(raw, canonical.frame) for raw in table.issues]
+    if items == 0:
+        issues.append(make_issue("feed-empty", 0))
     issues += missing_fields(ctx, items)
     frame = derive_all(canonical.frame, ctx)
     outcome = run_checks(frame, ctx)

@@ -444,4 +444,5 @@ def test_every_corpus_feed_exits_0_or_1_on_the_command_line() -> None:
             continue
         result = CliRunner().invoke(main, ["validate", str(path)])
         assert result.exit_code in (0, 1), (path.name, result.output)
-        assert f"{EXPECTED[path.name].items:,} items" in result.output.splitlines()[0]
+        items = EXPECTED[path.name].items
+        assert f"{items:,} {'item' if items == 1 else 'items'}" in result.output.splitlines()[0]

@@ -44,6 +44,7 @@ class Rule:
     invalidates: bool = True  # a hit means the value does not count as filled
     detail: str = ""
     needs_value: bool = True  # only items with a value can be hit (nulls never are)
+    blocks_listing: bool | None = None  # the item cannot be listed (drop_invalid); default: invalidates
     column: str | None = None  # the source column, filled in by the engine
 
 
@@ -67,7 +68,8 @@ def each_value(field_name: str, multi: bool, predicate: Callable[[pl.Expr], pl.E
 class Outcome:
     issues: list[Issue] = field(default_factory=list)
     invalid: dict[str, pl.Series] = field(default_factory=dict)  # field -> items whose value is invalid
-    hits: dict[str, list[tuple[str, pl.Series]]] = field(default_factory=dict)  # field -> (code, mask) invalidating
+    # field -> (code, items) of the rules after which an item cannot be listed (for drop_invalid)
+    hits: dict[str, list[tuple[str, pl.Series]]] = field(default_factory=dict)
 
 
 def run_rules(frame: pl.DataFrame, rules: list[Rule]) -> Outcome:
@@ -101,8 +103,10 @@ def run_rules(frame: pl.DataFrame, rules: list[Rule]) -> Outcome:
                 rule.code, int(hits), field=rule.field, column=rule.column, examples=examples, detail=rule.detail
             )
         )
-        if rule.invalidates:
+        blocks = rule.invalidates if rule.blocks_listing is None else rule.blocks_listing
+        if blocks:
             outcome.hits.setdefault(rule.field, []).append((rule.code, mask))
+        if rule.invalidates:
             previous = outcome.invalid.get(rule.field)
             outcome.invalid[rule.field] = mask if previous is None else previous | mask
     return outcome

@@ -213,19 +213,27 @@ def rules(ctx: Context) -> list[Rule]:
                 invalidates=False,
             ),
             Rule(
-                # A free shipping cost needs no currency.
+                # A free shipping cost needs no currency; a price without one cannot be listed.
                 "price-missing-currency",
                 name,
                 (status == "ok") & pl.col(helper(name, CURRENCY)).is_null() & (amount != 0),
-                invalidates=False,
+                invalidates=False,  # the amount is fine; the feed lacks a currency setting
+                blocks_listing=name == "price",
             ),
         ]
         if name == "price":  # a zero regular price is how many exports say "no discount"
             out.append(Rule("price-zero", name, amount == 0))
+        # The feed's currency: its currency column, else the product's price.
+        own = p.struct.field(CURRENCY)
         if "currency" in ctx.present:
-            own, column = p.struct.field(CURRENCY), pl.col(helper("currency", "code"))
-            shown = pl.col(name) + " with currency " + pl.col("currency")
-            out.append(Rule("price-currency-mismatch", name, own != column, value=shown, invalidates=False))
+            reference, label = pl.col(helper("currency", "code")), pl.col("currency")
+        elif name != "price" and "price" in ctx.present:
+            reference = pl.col(helper("price", "p")).struct.field(CURRENCY)
+            label = reference
+        else:
+            continue
+        shown = pl.col(name) + " with currency " + label
+        out.append(Rule("price-currency-mismatch", name, own != reference, value=shown, invalidates=False))
     if {"price", "regular_price"} <= ctx.present:
         price = pl.col(helper("price", "p")).struct.field(AMOUNT)
         regular = pl.col(helper("regular_price", "p")).struct.field(AMOUNT)
