@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import sys
 from collections.abc import Callable
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 import click
 
@@ -42,6 +42,41 @@ def _run(action: Callable[[], Any]) -> Any:
     return None  # pragma: no cover
 
 
+_READ_OPTIONS = (
+    click.option("--input-format", type=click.Choice(["csv", "xml"]), default=None, help="Force the feed format."),
+    click.option("--encoding", default=None, help="Force the text encoding (e.g. cp1252)."),
+    click.option("--delimiter", default=None, help="Force the CSV delimiter: , ; | or tab."),
+    click.option("--item-element", default=None, help="Force the XML record element (e.g. product)."),
+    click.option(
+        "--map", "maps", multiple=True, metavar="COLUMN=FIELD", help='Force a mapping, e.g. "Prix TTC=price".'
+    ),
+    click.option("--currency", default=None, help="Currency of prices that name none (ISO code, e.g. EUR)."),
+    click.option("--max-bytes", type=click.IntRange(min=1), default=None, help="Refuse feeds larger than this."),
+    click.option("--max-items", type=click.IntRange(min=1), default=None, help="Refuse feeds with more records."),
+)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def read_options(command: F) -> F:
+    """The options validate and convert share: how to read the feed, and its limits."""
+    for option in reversed(_READ_OPTIONS):
+        command = option(command)
+    return command
+
+
+def _read_arguments(read: dict[str, Any]) -> dict[str, Any]:
+    """Command-line values -> keyword arguments of validate() and convert()."""
+    return {
+        "format": read["input_format"],
+        "encoding": read["encoding"],
+        "delimiter": read["delimiter"],
+        "item_element": read["item_element"],
+        "mapping": list(read["maps"]),
+        "currency": read["currency"],
+        "limits": _limits(read["max_bytes"], read["max_items"]),
+    }
+
+
 def _limits(max_bytes: int | None, max_items: int | None) -> Limits:
     overrides: dict[str, int] = {}
     if max_bytes is not None:
@@ -68,42 +103,21 @@ def main() -> None:
     help="Report as text for people or JSON for programs.",
 )
 @click.option("--profile", default="default", show_default=True, help="Bundled profile name or a TOML file.")
-@click.option("--input-format", type=click.Choice(["csv", "xml"]), default=None, help="Force the feed format.")
-@click.option("--encoding", default=None, help="Force the text encoding (e.g. cp1252).")
-@click.option("--delimiter", default=None, help="Force the CSV delimiter: , ; | or tab.")
-@click.option("--item-element", default=None, help="Force the XML record element (e.g. product).")
-@click.option("--map", "maps", multiple=True, metavar="COLUMN=FIELD", help='Force a mapping, e.g. "Prix TTC=price".')
-@click.option("--currency", default=None, help="Currency of prices that name none (ISO code, e.g. EUR).")
-@click.option("--max-bytes", type=click.IntRange(min=1), default=None, help="Refuse feeds larger than this.")
-@click.option("--max-items", type=click.IntRange(min=1), default=None, help="Refuse feeds with more records.")
+@read_options
 def validate_command(
     file: str,
     output: str,
     profile: str,
-    input_format: str | None,
-    encoding: str | None,
-    delimiter: str | None,
-    item_element: str | None,
-    maps: tuple[str, ...],
-    currency: str | None,
-    max_bytes: int | None,
-    max_items: int | None,
+    **read: Any,
 ) -> None:
     """Check FILE (a path, or - for standard input) and report what is missing or invalid."""
-    limits = _limits(max_bytes, max_items)
     source: str | BinaryIO = sys.stdin.buffer if file == "-" else file
 
     def action() -> Any:
         return validate(
             source,
             profile=profile,
-            format=input_format,  # type: ignore[arg-type]
-            encoding=encoding,
-            delimiter=delimiter,
-            item_element=item_element,
-            mapping=list(maps),
-            currency=currency,
-            limits=limits,
+            **_read_arguments(read),
         )
 
     report = _run(action)
@@ -129,14 +143,7 @@ def validate_command(
 @click.option("--profile", default="default", show_default=True, help="Bundled profile name or a TOML file.")
 @click.option("--drop-invalid", is_flag=True, help="Leave out records whose mandatory values are missing or invalid.")
 @click.option("--keep-extra", is_flag=True, help="Keep unmapped columns, as extra_<name>.")
-@click.option("--input-format", type=click.Choice(["csv", "xml"]), default=None, help="Force the feed format.")
-@click.option("--encoding", default=None, help="Force the text encoding (e.g. cp1252).")
-@click.option("--delimiter", default=None, help="Force the CSV delimiter: , ; | or tab.")
-@click.option("--item-element", default=None, help="Force the XML record element (e.g. product).")
-@click.option("--map", "maps", multiple=True, metavar="COLUMN=FIELD", help='Force a mapping, e.g. "Prix TTC=price".')
-@click.option("--currency", default=None, help="Currency of prices that name none (ISO code, e.g. EUR).")
-@click.option("--max-bytes", type=click.IntRange(min=1), default=None, help="Refuse feeds larger than this.")
-@click.option("--max-items", type=click.IntRange(min=1), default=None, help="Refuse feeds with more records.")
+@read_options
 def convert_command(
     file: str,
     csv_out: str | None,
@@ -145,14 +152,7 @@ def convert_command(
     profile: str,
     drop_invalid: bool,
     keep_extra: bool,
-    input_format: str | None,
-    encoding: str | None,
-    delimiter: str | None,
-    item_element: str | None,
-    maps: tuple[str, ...],
-    currency: str | None,
-    max_bytes: int | None,
-    max_items: int | None,
+    **read: Any,
 ) -> None:
     """Write FILE as normalised CSV and/or XML for publishers (--csv OUT.csv --xml OUT.xml)."""
     if csv_out is None and xml_out is None:
@@ -167,13 +167,7 @@ def convert_command(
             profile=profile,
             drop_invalid=drop_invalid,
             keep_extra=keep_extra,
-            format=input_format,  # type: ignore[arg-type]
-            encoding=encoding,
-            delimiter=delimiter,
-            item_element=item_element,
-            mapping=list(maps),
-            currency=currency,
-            limits=_limits(max_bytes, max_items),
+            **_read_arguments(read),
         )
 
     result = _run(action)

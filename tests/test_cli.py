@@ -102,3 +102,43 @@ def test_fields_lists_tiers_and_aliases() -> None:
     assert "strongly recommended:" in result.output
     id_line = next(line for line in result.output.splitlines() if line.strip().startswith("id "))
     assert "sku" in id_line
+
+
+def test_convert_writes_both_files_and_a_json_summary(fixtures: Path, tmp_path: Path) -> None:
+    out_csv, out_xml = tmp_path / "out.csv", tmp_path / "out.xml"
+    result = CliRunner().invoke(
+        main,
+        [
+            "convert",
+            str(fixtures / "sample_feed.csv"),
+            "--csv",
+            str(out_csv),
+            "--xml",
+            str(out_xml),
+            "--format",
+            "json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert (summary["items"], summary["written"], summary["dropped"]) == (5, 5, [])
+    assert out_csv.read_bytes() == (fixtures / "golden" / "sample_feed.csv").read_bytes()
+    assert out_xml.read_bytes() == (fixtures / "golden" / "sample_feed.xml").read_bytes()
+
+
+def test_convert_text_summary_names_dropped_records(tmp_path: Path) -> None:
+    feed = tmp_path / "f.csv"
+    feed.write_text(
+        "id;title;link;image_link;price\nA;Lampe;https://x.fr/a;https://x.fr/a.jpg;10 EUR\nB;;https://x.fr/b;https://x.fr/b.jpg;10 EUR\n"
+    )
+    result = CliRunner().invoke(main, ["convert", str(feed), "--csv", str(tmp_path / "o.csv"), "--drop-invalid"])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0] == f"{feed}: wrote 1 of 2 products to {tmp_path / 'o.csv'}"
+    assert "  dropped item 2 (line 3 id B): title: empty" in lines
+
+
+def test_convert_needs_an_output(fixtures: Path) -> None:
+    result = CliRunner().invoke(main, ["convert", str(fixtures / "sample_feed.csv")])
+    assert result.exit_code == 2
+    assert "Say where to write: --csv OUT.csv, --xml OUT.xml, or both." in result.output
