@@ -129,7 +129,9 @@ def test_convert_writes_both_files_and_a_json_summary(fixtures: Path, tmp_path: 
 def test_convert_text_summary_names_dropped_records(tmp_path: Path) -> None:
     feed = tmp_path / "f.csv"
     feed.write_text(
-        "id;title;link;image_link;price\nA;Lampe;https://x.fr/a;https://x.fr/a.jpg;10 EUR\nB;;https://x.fr/b;https://x.fr/b.jpg;10 EUR\n"
+        "id;title;link;image_link;price\n"
+        "A;Lampe;https://x.fr/a;https://x.fr/a.jpg;10 EUR\n"
+        "B;;https://x.fr/b;https://x.fr/b.jpg;10 EUR\n"
     )
     result = CliRunner().invoke(main, ["convert", str(feed), "--csv", str(tmp_path / "o.csv"), "--drop-invalid"])
     assert result.exit_code == 0
