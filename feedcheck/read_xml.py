@@ -41,21 +41,36 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1] if tag[:1] == "{" else tag.rsplit(":", 1)[-1]
 
 
+# (prefix, tag or attribute) -> column name: the same few names recur in every record.
+_PATHS: dict[tuple[str, str], str] = {}
+
+
+def _path(prefix: str, tag: str) -> str:
+    path = _PATHS.get((prefix, tag))
+    if path is None:
+        attribute = tag[:1] == "@"
+        name = _local(tag[1:] if attribute else tag)
+        path = f"{prefix}@{name}" if attribute else f"{prefix}/{name}" if prefix else name
+        if len(_PATHS) < 100_000:
+            _PATHS[(prefix, tag)] = path
+    return path
+
+
 def _flatten(elem: etree._Element, prefix: str, row: dict[str, list[str]]) -> None:
     for key, value in elem.attrib.items():
-        row.setdefault(f"{prefix}@{_local(key)}", []).append(value.strip())
+        row.setdefault(_path(prefix, "@" + key), []).append(value.strip())
     for child in elem:
         tag = child.tag
         if not isinstance(tag, str):
             continue
-        path = f"{prefix}/{_local(tag)}" if prefix else _local(tag)
+        path = _path(prefix, tag)
         if len(child) == 0:
             text = (child.text or "").strip()
             if not text and "href" in child.attrib:  # Atom: <link href="..."/>
                 text = child.attrib["href"].strip()
             row.setdefault(path, []).append(text)
             for key, value in child.attrib.items():
-                row.setdefault(f"{path}@{_local(key)}", []).append(value.strip())
+                row.setdefault(_path(path, "@" + key), []).append(value.strip())
         elif (child.text or "").strip() or any((c.tail or "").strip() for c in child):
             row.setdefault(path, []).append(" ".join("".join(child.itertext()).split()))
         else:
@@ -80,11 +95,14 @@ def read_xml(open_stream: Callable[[], BinaryIO], item: ItemElement, limits: Lim
 
     with open_stream() as stream:
         events = etree.iterparse(stream, events=("end",), tag=item.tag, **xml_parser_options())
+        record_parent: etree._Element | None = None  # where records were found to sit
         try:
             for _, elem in events:
                 parent = elem.getparent()
-                if parent_path and parent is not None and not _path_of(parent).endswith(parent_path):
-                    continue  # the same tag nested elsewhere (inside a record): not a record
+                if parent is not record_parent and parent_path and parent is not None:
+                    if not _path_of(parent).endswith(parent_path):
+                        continue  # the same tag nested elsewhere (inside a record): not a record
+                    record_parent = parent
                 row: dict[str, list[str]] = {}
                 _flatten(elem, "", row)
                 record: dict[str, object] = {LINE: elem.sourceline}
