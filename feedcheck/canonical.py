@@ -8,7 +8,7 @@ import polars as pl
 
 from feedcheck.checks.base import ITEM, LINE, MULTI_SEP, helper
 from feedcheck.load import Table
-from feedcheck.mapping import Mapping_
+from feedcheck.mapping import ColumnMapping
 from feedcheck.profile import Profile
 
 
@@ -29,7 +29,7 @@ def _first_filled(columns: list[str]) -> pl.Expr:
     return exprs[0] if len(exprs) == 1 else pl.coalesce(exprs)
 
 
-def build_canonical(table: Table, mapping: Mapping_, profile: Profile) -> Canonical:
+def build_canonical(table: Table, mapping: ColumnMapping, profile: Profile) -> Canonical:
     """Select and rename the mapped columns, trimmed, with empty strings as null; where a field
     has several source columns, the first non-empty one per item.
 

@@ -28,7 +28,7 @@ def fold(name: str) -> str:
 
 
 @dataclass
-class Mapping_:
+class ColumnMapping:
     """Which source column feeds each canonical field (absent when none)."""
 
     columns: dict[str, list[str]] = field(default_factory=dict)  # field -> source columns, best first
@@ -48,8 +48,8 @@ def parse_map_options(options: Iterable[str]) -> dict[str, str]:
     return forced
 
 
-def map_columns(columns: list[str], profile: Profile, forced: Mapping[str, str] | None = None) -> Mapping_:
-    result = Mapping_()
+def map_columns(columns: list[str], profile: Profile, forced: Mapping[str, str] | None = None) -> ColumnMapping:
+    result = ColumnMapping()
     used: set[str] = set()
     folded = {column: fold(column) for column in columns}
     field_names = {f.name for f in profile.fields} | {"sale_price"}

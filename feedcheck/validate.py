@@ -18,7 +18,7 @@ from feedcheck.codes import Severity
 from feedcheck.errors import UsageError
 from feedcheck.limits import Limits
 from feedcheck.load import ReadOptions, Table, load
-from feedcheck.mapping import Mapping_, map_columns, parse_map_options
+from feedcheck.mapping import ColumnMapping, map_columns, parse_map_options
 from feedcheck.profile import Profile, Tier, load_profile
 from feedcheck.read_csv import RawIssue
 from feedcheck.report import Example, FieldReport, Issue, Missing, Report
@@ -84,7 +84,7 @@ class Analysis:
 
     table: Table
     profile: Profile
-    mapping: Mapping_
+    mapping: ColumnMapping
     canonical: Canonical
     ctx: Context
     frame: pl.DataFrame  # the canonical frame plus the derived helper columns

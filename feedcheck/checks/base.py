@@ -112,33 +112,6 @@ def run_rules(frame: pl.DataFrame, rules: list[Rule]) -> Outcome:
     return outcome
 
 
-def issue_from_mask(
-    frame: pl.DataFrame,
-    mask: pl.Expr,
-    code: str,
-    *,
-    field: str | None = None,
-    column: str | None = None,
-    value: pl.Expr | None = None,
-    detail: str = "",
-) -> Issue | None:
-    """One issue for every row where ``mask`` holds, or None when it holds nowhere."""
-    hit = frame.select(mask.fill_null(False).alias("m")).to_series()
-    count = int(hit.sum())
-    if not count:
-        return None
-    id_expr = pl.col("id") if "id" in frame.columns else pl.lit(None, dtype=pl.String)
-    value_expr = value if value is not None else pl.lit(None, dtype=pl.String)
-    rows = (
-        frame.filter(hit)
-        .head(EXAMPLES)
-        .select(pl.col(ITEM), pl.col(LINE), id_expr.alias("id"), value_expr.cast(pl.String).alias("value"))
-        .rows()
-    )
-    examples = [Example(item=r[0], line=r[1], id=r[2], value=r[3]) for r in rows]
-    return make_issue(code, count, field=field, column=column, examples=examples, detail=detail)
-
-
 def make_issue(
     code: str,
     count: int,

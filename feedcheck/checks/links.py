@@ -43,10 +43,6 @@ def _local_host(url: pl.Expr) -> pl.Expr:
     return _host(url).str.contains(_LOCAL)
 
 
-def _several(url: pl.Expr) -> pl.Expr:
-    return url.str.contains(_SEVERAL)
-
-
 def _not_an_image(url: pl.Expr) -> pl.Expr:
     path = _path(url)
     return url.str.contains(_HTTP) & (path.str.len_chars() > 1) & ~path.str.contains(_IMAGE_EXT)
