@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import io
 from dataclasses import dataclass, field
 
@@ -99,12 +100,15 @@ def _read_csv_bytes(buf: bytes, data: bytes, enc: TextEncoding, options: ReadOpt
     return Table(table.frame, table.columns, source, issues + table.issues)
 
 
-def _named_item_element(head: bytes, name: str) -> ItemElement:
+def _named_item_element(head: bytes, name: str, encoding: str | None) -> ItemElement:
     """The record element the caller named (local name, prefixed name or Clark notation)."""
     want = name.rsplit(":", 1)[-1] if not name.startswith("{") else name
     stack: list[str] = []
     try:
-        for event, elem in etree.iterparse(io.BytesIO(head), events=("start", "end"), **xml_parser_options()):
+        parser_events = etree.iterparse(
+            io.BytesIO(head), events=("start", "end"), encoding=encoding, **xml_parser_options()
+        )
+        for event, elem in parser_events:
             if not isinstance(elem.tag, str):
                 continue
             local = elem.tag.rsplit("}", 1)[-1]
@@ -135,11 +139,21 @@ def load(source_like: SourceLike, options: ReadOptions) -> Table:
     if fmt == "csv":
         return _load_csv(opened.read_all(), options, source)
     refuse_entities(head)
-    item = _named_item_element(head, options.item_element) if options.item_element else sniff_item_element(head)
+    encoding = None
+    if options.encoding:
+        try:
+            encoding = codecs.lookup(options.encoding).name  # "latin-1" -> "iso8859-1", a name libxml2 knows
+        except LookupError:
+            raise UsageError(f"Unknown encoding {options.encoding!r}: use a name such as utf-8 or latin-1.") from None
+    item = (
+        _named_item_element(head, options.item_element, encoding)
+        if options.item_element
+        else sniff_item_element(head, encoding)
+    )
     source.encoding = options.encoding or xml_declared_encoding(head) or "utf-8"
     source.bom = detect_bom(head)[0] is not None
     source.item_element = item.path
-    xml = read_xml(opened.open, item, options.limits)
+    xml = read_xml(opened.open, item, options.limits, encoding)
     if xml.frame.height == 0:
         raise NotAFeedError(f"The XML has no <{item.path.rsplit('/', 1)[-1]}> records.")
     return Table(xml.frame, xml.columns, source, xml.issues, xml.multi)

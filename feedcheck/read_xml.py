@@ -77,7 +77,11 @@ def _flatten(elem: etree._Element, prefix: str, row: dict[str, list[str]]) -> No
             _flatten(child, path, row)
 
 
-def read_xml(open_stream: Callable[[], BinaryIO], item: ItemElement, limits: Limits) -> XmlTable:
+def read_xml(
+    open_stream: Callable[[], BinaryIO], item: ItemElement, limits: Limits, encoding: str | None = None
+) -> XmlTable:
+    """Every record of the feed, flattened; ``encoding`` (a Python codec name libxml2 knows)
+    overrides the XML declaration."""
     columns: dict[str, None] = {}
     multi: set[str] = set()
     batches: list[pl.DataFrame] = []
@@ -94,7 +98,7 @@ def read_xml(open_stream: Callable[[], BinaryIO], item: ItemElement, limits: Lim
             rows.clear()
 
     with open_stream() as stream:
-        events = etree.iterparse(stream, events=("end",), tag=item.tag, **xml_parser_options())
+        events = etree.iterparse(stream, events=("end",), tag=item.tag, encoding=encoding, **xml_parser_options())
         record_parent: etree._Element | None = None  # where records were found to sit
         try:
             for _, elem in events:

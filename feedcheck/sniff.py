@@ -203,7 +203,7 @@ class ItemElement:
     path: str  # local names from the root, "rss/channel/item"
 
 
-def sniff_item_element(head: bytes) -> ItemElement:
+def sniff_item_element(head: bytes, encoding: str | None = None) -> ItemElement:
     """Find the record element by structure: the shallowest element that repeats under one
     parent and holds fields; for a feed of one record, the element holding most fields."""
     refuse_entities(head)
@@ -211,7 +211,7 @@ def sniff_item_element(head: bytes) -> ItemElement:
     tags: dict[tuple[str, ...], str] = {}
     stack: list[tuple[str, ...]] = []
     parent_ids: list[int] = []
-    events = etree.iterparse(io.BytesIO(head), events=("start", "end"), **xml_parser_options())
+    events = etree.iterparse(io.BytesIO(head), events=("start", "end"), encoding=encoding, **xml_parser_options())
     seen = 0
     try:
         for event, elem in events:

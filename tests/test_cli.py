@@ -144,3 +144,18 @@ def test_convert_needs_an_output(fixtures: Path) -> None:
     result = CliRunner().invoke(main, ["convert", str(fixtures / "sample_feed.csv")])
     assert result.exit_code == 2
     assert "Say where to write: --csv OUT.csv, --xml OUT.xml, or both." in result.output
+
+
+def test_encoding_option_overrides_a_wrong_xml_declaration(tmp_path: Path) -> None:
+    feed = tmp_path / "latin.xml"
+    feed.write_bytes(
+        b'<?xml version="1.0" encoding="UTF-8"?>\n<products><product><id>1</id><title>Caf\xe9</title></product>'
+        b"<product><id>2</id><title>Th\xe9</title></product></products>\n"
+    )
+    refused = run("validate", str(feed))
+    assert refused.returncode == 3
+    assert "not well-formed at line 2" in refused.stderr
+    result = CliRunner().invoke(main, ["validate", str(feed), "--encoding", "latin-1", "--format", "json"])
+    data = json.loads(result.output)
+    assert (data["items"], data["source"]["encoding"]) == (2, "latin-1")
+    assert CliRunner().invoke(main, ["validate", str(feed), "--encoding", "nope"]).exit_code == 2
