@@ -155,6 +155,12 @@ CODES: dict[str, Code] = {
         Code("date-range-invalid", _E, "dates", "{count} {field} value(s) are not an ISO 8601 start/end interval"),
         Code("date-range-reversed", _E, "dates", "{count} {field} interval(s) end before they start"),
         Code(
+            "availability-date-missing",
+            _W,
+            "stock",
+            "{count} product(s) on preorder or backorder give no availability_date",
+        ),
+        Code(
             "stock-quantity-invalid", _E, "stock", "{count} stock_quantity value(s) are not a whole number of 0 or more"
         ),
         Code(

@@ -47,7 +47,7 @@ def build() -> tuple[bytes, dict[str, list[int]]]:
                 "URL produit": f"https://boutique.example.fr/p/{i}",
                 "URL image": f"https://cdn.example.fr/img/{i}.jpg",
                 "EAN": ean13(f"3{rng.randint(0, 10**11 - 1):011d}"),
-                "Disponibilité": rng.choice(["en stock", "rupture", "in_stock", "sur commande"]),
+                "Disponibilité": rng.choice(["en stock", "rupture", "in_stock", "out of stock"]),
                 "État": rng.choice(["neuf", "new", "occasion"]),
                 "Marque": "Exemple",
             }

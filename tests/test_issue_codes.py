@@ -254,6 +254,10 @@ EXPECTED: dict[str, Expect] = {
         values=["2024-06-30/2024-06-01", "2024-06-01T12:00/2024-06-01T08:00"],
         field="sale_price_effective_date",
     ),
+    # P002 (line 3) preorder and P005 (line 6) "sur commande" (backorder) give no date; P003's backorder does.
+    "availability-date-missing": Expect(
+        "availability-date-missing.csv", 2, [3, 6], values=["preorder", "sur commande"], field="availability"
+    ),
     "stock-quantity-invalid": Expect(
         "stock-quantity-invalid.csv", 3, [3, 4, 6], values=["-3", "many", "2.5"], field="stock_quantity"
     ),

@@ -20,9 +20,18 @@ def derive(ctx: Context) -> list[pl.Expr]:
     return [quantity(pl.col("stock_quantity")).alias(helper("stock_quantity", "value"))]
 
 
+def _availability_date(ctx: Context) -> list[Rule]:
+    """Google and Prisjakt want the date a preorder or backorder becomes available."""
+    if "availability" not in ctx.present:
+        return []
+    waiting = pl.col(helper("availability", "canonical")).is_in(["preorder", "backorder"])
+    date = pl.col("availability_date") if "availability_date" in ctx.present else pl.lit(None, dtype=pl.String)
+    return [Rule("availability-date-missing", "availability", waiting & date.is_null(), invalidates=False)]
+
+
 def rules(ctx: Context) -> list[Rule]:
     if "stock_quantity" not in ctx.present:
-        return []
+        return _availability_date(ctx)
     value = pl.col(helper("stock_quantity", "value"))
     out = [Rule("stock-quantity-invalid", "stock_quantity", pl.col("stock_quantity").is_not_null() & value.is_null())]
     if "availability" in ctx.present:
@@ -32,4 +41,4 @@ def rules(ctx: Context) -> list[Rule]:
         out.append(
             Rule("availability-contradicts-stock", "availability", contradiction, value=shown, invalidates=False)
         )
-    return out
+    return out + _availability_date(ctx)
