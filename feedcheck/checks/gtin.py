@@ -95,6 +95,26 @@ def derive(ctx: Context) -> list[pl.Expr]:
     return []
 
 
+_EMPTY = pl.lit([], dtype=pl.List(pl.String))
+
+
+def _as_list(name: str) -> pl.Expr:
+    return pl.when(pl.col("code").is_null()).then(_EMPTY).otherwise(pl.concat_list(pl.col(name)))
+
+
+def _single_codes(frame: pl.DataFrame, cell: pl.Expr, field: str) -> pl.DataFrame:
+    """The three helper lists for a column holding at most one code per cell."""
+    code = normalise(cell)
+    single = frame.select(pl.when(code.str.len_chars() > 0).then(code).alias("code"))
+    single = single.with_columns(_classify(pl.col("code")).alias("problem"))
+    single = single.with_columns(normalised_code(pl.col("code"), pl.col("problem")).alias("normal"))
+    return single.select(
+        _as_list("code").alias(helper(field, "codes")),
+        _as_list("problem").alias(helper(field, "problems")),
+        _as_list("normal").alias(helper(field, "normalised")),
+    )
+
+
 def derive_frame(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     """Per GTIN field, three aligned lists: the codes in the cell, the problem of each (null
     when valid) and the form publishers expect. The codes of all cells are classified as one
@@ -107,6 +127,10 @@ def derive_frame(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
             .then(cell.str.replace_all(",", "."))
             .otherwise(cell)
         )
+        if not frame.select(cell.str.contains(_SPLIT_CODES).any()).item():
+            # One code per cell (the usual case): classify the column as it is.
+            frame = frame.hstack(_single_codes(frame, cell, spec.name))
+            continue
         flat = frame.select(
             pl.int_range(pl.len(), dtype=pl.UInt32).alias("row"),
             cell.str.replace_all(_SPLIT_CODES, "|").str.split("|").alias("code"),

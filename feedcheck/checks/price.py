@@ -172,9 +172,14 @@ def derive(ctx: Context) -> list[pl.Expr]:
 
 
 def derive_frame(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
-    """One parsed-price struct column per price field (``__<field>__p``)."""
+    """One parsed-price struct column per price field (``__<field>__p``). Prices repeat across
+    a catalogue (a million products hold a few thousand distinct prices): each distinct value
+    is parsed once and joined back."""
     for spec in ctx.fields_of(*PRICE_KINDS):
-        frame = with_parsed_price(frame, spec.name, helper(spec.name, "p"), shipping=spec.name == "shipping_cost")
+        target = helper(spec.name, "p")
+        distinct = frame.select(pl.col(spec.name).unique().drop_nulls())
+        parsed = with_parsed_price(distinct, spec.name, target, shipping=spec.name == "shipping_cost")
+        frame = frame.join(parsed, on=spec.name, how="left", maintain_order="left")
     return frame
 
 
