@@ -130,8 +130,18 @@ def validate_command(
 
 @main.command("convert")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
-@click.option("--csv", "csv_out", type=click.Path(dir_okay=False, writable=True), help="Write the normalised CSV here.")
-@click.option("--xml", "xml_out", type=click.Path(dir_okay=False, writable=True), help="Write the normalised XML here.")
+@click.option(
+    "--csv",
+    "csv_out",
+    type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+    help="Write the normalised CSV here (- for standard output).",
+)
+@click.option(
+    "--xml",
+    "xml_out",
+    type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+    help="Write the normalised XML here (- for standard output).",
+)
 @click.option(
     "--format",
     "output",
@@ -157,13 +167,19 @@ def convert_command(
     """Write FILE as normalised CSV and/or XML for publishers (--csv OUT.csv --xml OUT.xml)."""
     if csv_out is None and xml_out is None:
         raise click.UsageError("Say where to write: --csv OUT.csv, --xml OUT.xml, or both.")
+    if csv_out == "-" and xml_out == "-":
+        raise click.UsageError("Only one of --csv and --xml can go to standard output.")
     source: str | BinaryIO = sys.stdin.buffer if file == "-" else file
+    to_stdout = "-" in (csv_out, xml_out)
+
+    def target(path: str | None) -> str | BinaryIO | None:
+        return sys.stdout.buffer if path == "-" else path
 
     def action() -> Any:
         return convert(
             source,
-            csv=csv_out,
-            xml=xml_out,
+            csv=target(csv_out),
+            xml=target(xml_out),
             profile=profile,
             drop_invalid=drop_invalid,
             keep_extra=keep_extra,
@@ -171,22 +187,25 @@ def convert_command(
         )
 
     result = _run(action)
+    sys.stdout.flush()
+    # When a feed goes to standard output, the summary goes to standard error.
     if output == "json":
-        click.echo(result.model_dump_json(indent=2))
-    else:
-        where = " and ".join(p for p in (csv_out, xml_out) if p)
-        click.echo(f"{file}: wrote {result.written:,} of {result.items:,} products to {where}")
-        click.echo(f"  fields: {', '.join(result.fields)}")
-        for gone in result.dropped[:20]:
-            ident = f" id {gone.id}" if gone.id else ""
-            click.echo(f"  dropped item {gone.item} (line {gone.line}{ident}): {'; '.join(gone.reasons)}")
-        if len(result.dropped) > 20:
-            click.echo(f"  ... and {len(result.dropped) - 20:,} more dropped (--format json lists them all)")
-        for column, count in result.characters_removed.items():
-            click.echo(f"  removed characters XML forbids from {count:,} {column} value(s)")
-        errors = sum(1 for i in result.report.issues if i.severity.value == "error")
-        if errors:
-            click.echo(f"  the feed has {errors} error(s): run 'feedcheck validate {file}' for the details")
+        click.echo(result.model_dump_json(indent=2), err=to_stdout)
+        return
+    where = " and ".join("standard output" if p == "-" else p for p in (csv_out, xml_out) if p)
+    lines = [f"{file}: wrote {result.written:,} of {result.items:,} products to {where}"]
+    lines.append(f"  fields: {', '.join(result.fields)}")
+    for gone in result.dropped[:20]:
+        ident = f" id {gone.id}" if gone.id else ""
+        lines.append(f"  dropped item {gone.item} (line {gone.line}{ident}): {'; '.join(gone.reasons)}")
+    if len(result.dropped) > 20:
+        lines.append(f"  ... and {len(result.dropped) - 20:,} more dropped (--format json lists them all)")
+    for column, count in result.characters_removed.items():
+        lines.append(f"  removed characters XML forbids from {count:,} {column} value(s)")
+    errors = sum(1 for i in result.report.issues if i.severity.value == "error")
+    if errors:
+        lines.append(f"  the feed has {errors} error(s): run 'feedcheck validate {file}' for the details")
+    click.echo("\n".join(lines), err=to_stdout)
 
 
 @main.command("fields")

@@ -159,3 +159,11 @@ def test_encoding_option_overrides_a_wrong_xml_declaration(tmp_path: Path) -> No
     data = json.loads(result.output)
     assert (data["items"], data["source"]["encoding"]) == (2, "latin-1")
     assert CliRunner().invoke(main, ["validate", str(feed), "--encoding", "nope"]).exit_code == 2
+
+
+def test_convert_to_standard_output_keeps_the_summary_on_stderr(fixtures: Path) -> None:
+    proc = run("convert", str(fixtures / "sample_feed.csv"), "--xml", "-")
+    assert proc.returncode == 0
+    assert proc.stdout == (fixtures / "golden" / "sample_feed.xml").read_text(encoding="utf-8")
+    assert proc.stderr.startswith(f"{fixtures / 'sample_feed.csv'}: wrote 5 of 5 products to standard output\n")
+    assert run("convert", str(fixtures / "sample_feed.csv"), "--xml", "-", "--csv", "-").returncode == 2
