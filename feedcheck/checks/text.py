@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from feedcheck.checks.base import Context, Rule
+from feedcheck.checks.base import Context, Rule, helper
 
 TITLE_MAX = 150  # Google; Meta allows 200, Kelkoo 80
 DESCRIPTION_MAX = 5000  # Google
@@ -13,6 +13,7 @@ _HTML = r"(?i)</?[a-z][a-z0-9]*(\s[^<>]*)?/?>|&(#\d+|#x[0-9a-f]+|[a-z]{2,8});"
 _MOJIBAKE = r"Ã[\u0080-\u00bf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]|â€[\u0080-\u00bf™œ¦¢“”˜]|Â[\u00a0-\u00bf]"
 # C0 controls but tab, LF, CR; DEL; C1 controls (U+0080-U+009F, usually a code page mix-up).
 _CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+_EITHER = f"{_MOJIBAKE}|{_CONTROL}"
 
 TEXT_KINDS = ("title", "description", "text", "category", "enum_text", "id")
 
@@ -21,20 +22,35 @@ def derive(ctx: Context) -> list[pl.Expr]:
     return []
 
 
+def derive_frame(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+    """Per text field, whether each value shows broken accents or control characters: one pass
+    with both patterns over the column, then each pattern on the few values that matched."""
+    flags: list[pl.Series] = []
+    for spec in ctx.fields_of(*TEXT_KINDS):
+        suspect = frame.select(pl.col(spec.name).str.contains(_EITHER).fill_null(False)).to_series()
+        mojibake = pl.Series(helper(spec.name, "mojibake"), [False] * frame.height, dtype=pl.Boolean)
+        control = pl.Series(helper(spec.name, "control"), [False] * frame.height, dtype=pl.Boolean)
+        rows = suspect.arg_true()
+        if len(rows):
+            few = frame.select(pl.col(spec.name).gather(rows))
+            mojibake = mojibake.scatter(rows, few.select(pl.col(spec.name).str.contains(_MOJIBAKE)).to_series())
+            control = control.scatter(rows, few.select(pl.col(spec.name).str.contains(_CONTROL)).to_series())
+        flags += [mojibake, control]
+    return frame.hstack(flags) if flags else frame
+
+
 def rules(ctx: Context) -> list[Rule]:
     out: list[Rule] = []
     if "title" in ctx.present:
         title = pl.col("title")
-        letters = title.str.replace_all(r"[^\p{L}]", "")
         out += [
             Rule("title-too-long", "title", title.str.len_chars() > TITLE_MAX, invalidates=False),
             Rule("title-has-html", "title", title.str.contains(_HTML), invalidates=False),
             Rule(
                 "title-all-caps",
                 "title",
-                (letters.str.len_chars() >= 8)
-                & (letters == letters.str.to_uppercase())
-                & letters.str.contains(r"\p{Lu}"),
+                # no lower-case letter, and at least 8 capitals
+                ~title.str.contains(r"\p{Ll}") & (title.str.count_matches(r"\p{Lu}") >= 8),
                 invalidates=False,
             ),
         ]
@@ -50,9 +66,8 @@ def rules(ctx: Context) -> list[Rule]:
         )
     for spec in ctx.fields_of(*TEXT_KINDS):
         col = pl.col(spec.name)
-        out.append(Rule("text-mojibake", spec.name, col.str.contains(_MOJIBAKE), invalidates=False))
+        out.append(Rule("text-mojibake", spec.name, pl.col(helper(spec.name, "mojibake")), invalidates=False))
         shown = col.str.replace_all(_CONTROL, "\ufffd")
-        out.append(
-            Rule("text-control-characters", spec.name, col.str.contains(_CONTROL), value=shown, invalidates=False)
-        )
+        control = pl.col(helper(spec.name, "control"))
+        out.append(Rule("text-control-characters", spec.name, control, value=shown, invalidates=False))
     return out
