@@ -56,9 +56,22 @@ def _path(prefix: str, tag: str) -> str:
     return path
 
 
-def _flatten(elem: etree._Element, prefix: str, row: dict[str, list[str]]) -> None:
+def _put(record: dict[str, object], repeated: dict[str, list[str]], path: str, text: str) -> None:
+    """Store one value; a second value for the same path makes the path multi-valued."""
+    if path not in record:
+        record[path] = text or None
+        return
+    values = repeated.get(path)
+    if values is None:
+        first = record[path]
+        repeated[path] = values = [first] if isinstance(first, str) else []
+    if text:
+        values.append(text)
+
+
+def _flatten(elem: etree._Element, prefix: str, record: dict[str, object], repeated: dict[str, list[str]]) -> None:
     for key, value in elem.attrib.items():
-        row.setdefault(_path(prefix, "@" + key), []).append(value.strip())
+        _put(record, repeated, _path(prefix, "@" + key), value.strip())
     for child in elem:
         tag = child.tag
         if not isinstance(tag, str):
@@ -68,13 +81,13 @@ def _flatten(elem: etree._Element, prefix: str, row: dict[str, list[str]]) -> No
             text = (child.text or "").strip()
             if not text and "href" in child.attrib:  # Atom: <link href="..."/>
                 text = child.attrib["href"].strip()
-            row.setdefault(path, []).append(text)
+            _put(record, repeated, path, text)
             for key, value in child.attrib.items():
-                row.setdefault(_path(path, "@" + key), []).append(value.strip())
+                _put(record, repeated, _path(path, "@" + key), value.strip())
         elif (child.text or "").strip() or any((c.tail or "").strip() for c in child):
-            row.setdefault(path, []).append(" ".join("".join(child.itertext()).split()))
+            _put(record, repeated, path, " ".join("".join(child.itertext()).split()))
         else:
-            _flatten(child, path, row)
+            _flatten(child, path, record, repeated)
 
 
 def read_xml(
@@ -83,6 +96,7 @@ def read_xml(
     """Every record of the feed, flattened; ``encoding`` (a Python codec name libxml2 knows)
     overrides the XML declaration."""
     columns: dict[str, None] = {}
+    known: set[str] = {LINE}  # the column names seen so far, and the line column
     multi: set[str] = set()
     batches: list[pl.DataFrame] = []
     rows: list[dict[str, object]] = []
@@ -107,22 +121,22 @@ def read_xml(
                     if not _path_of(parent).endswith(parent_path):
                         continue  # the same tag nested elsewhere (inside a record): not a record
                     record_parent = parent
-                row: dict[str, list[str]] = {}
-                _flatten(elem, "", row)
                 record: dict[str, object] = {LINE: elem.sourceline}
-                for name, values in row.items():
-                    if name not in columns:
-                        columns[name] = None
-                        if len(columns) > limits.max_columns:
-                            raise LimitExceededError(
-                                f"The records hold over {limits.max_columns:,} distinct fields, the limit."
-                            )
-                    if len(values) > 1:
-                        multi.add(name)
-                        kept = [v for v in values if v]
-                        record[name] = MULTI_SEP.join(kept) if kept else None
-                    else:
-                        record[name] = values[0] or None
+                repeated: dict[str, list[str]] = {}
+                _flatten(elem, "", record, repeated)
+                for name, values in repeated.items():
+                    multi.add(name)
+                    record[name] = MULTI_SEP.join(values) if values else None
+                new = record.keys() - known
+                if new:
+                    for name in record:  # file order of first appearance
+                        if name in new:
+                            columns[name] = None
+                            known.add(name)
+                    if len(columns) > limits.max_columns:
+                        raise LimitExceededError(
+                            f"The records hold over {limits.max_columns:,} distinct fields, the limit."
+                        )
                 rows.append(record)
                 count += 1
                 if count > limits.max_items:
