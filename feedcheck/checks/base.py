@@ -8,7 +8,6 @@ mask in one ``select`` (polars runs them in parallel) and builds one issue per r
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -51,17 +50,6 @@ class Rule:
 def helper(field: str, name: str) -> str:
     """Name of a derived column: ``helper("price", "amount")`` -> ``__price__amount``."""
     return f"__{field}__{name}"
-
-
-def each_value(field_name: str, multi: bool, predicate: Callable[[pl.Expr], pl.Expr]) -> tuple[pl.Expr, pl.Expr]:
-    """Mask and example value for a predicate applied to every value of a (multi-valued) field."""
-    col = pl.col(field_name)
-    if not multi:
-        return predicate(col), col
-    values = col.str.split(MULTI_SEP)
-    mask = values.list.eval(predicate(pl.element()).fill_null(False)).list.any()
-    example = values.list.eval(pl.element().filter(predicate(pl.element()).fill_null(False))).list.first()
-    return mask, example
 
 
 @dataclass

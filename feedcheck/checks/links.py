@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
-from feedcheck.checks.base import Context, Rule, each_value, helper
+from feedcheck.checks.base import MULTI_SEP, Context, Rule, helper
 
 # Schemes that are no web page at all; anything else without http(s):// is not absolute.
 _SCHEME = r"(?i)^\s*(javascript|vbscript|data|file|ftp|ftps|sftp|mailto|tel|about|blob|chrome|ws|wss):"
@@ -27,77 +28,82 @@ def _host(url: pl.Expr) -> pl.Expr:
     return url.str.extract(_HOST, 1)
 
 
-def _unsafe_scheme(url: pl.Expr) -> pl.Expr:
-    return url.str.contains(_SCHEME)
-
-
-def _not_absolute(url: pl.Expr) -> pl.Expr:
-    return ~url.str.contains(_SCHEME) & (~url.str.contains(_HTTP) | _host(url).is_null())
-
-
-def _has_spaces(url: pl.Expr) -> pl.Expr:
-    return url.str.contains(r"\s") & ~url.str.contains(_SEVERAL)
-
-
-def _local_host(url: pl.Expr) -> pl.Expr:
-    return _host(url).str.contains(_LOCAL)
-
-
-def _not_an_image(url: pl.Expr) -> pl.Expr:
-    path = _path(url)
-    return url.str.contains(_HTTP) & (path.str.len_chars() > 1) & ~path.str.contains(_IMAGE_EXT)
-
-
-# code -> (predicate on one URL, whether a hit makes the value invalid)
-_CHECKS = {
-    "url-unsafe-scheme": (_unsafe_scheme, True),
-    "url-not-absolute": (_not_absolute, True),
-    "url-has-spaces": (_has_spaces, True),
-    "url-local-host": (_local_host, False),
-}
 _IMAGE_FIELDS = ("image_link", "additional_image_link")
 
 
-def derive(ctx: Context) -> list[pl.Expr]:
-    return []
-
-
-def derive_frame(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
-    """Host and path of every single-valued URL field, extracted once for all its rules."""
-    exprs: list[pl.Expr] = []
-    for spec in ctx.fields_of("url"):
-        if not spec.multi:
-            exprs.append(_host(pl.col(spec.name)).alias(helper(spec.name, "host")))
-            exprs.append(_path(pl.col(spec.name)).alias(helper(spec.name, "path")))
-    return frame.with_columns(exprs) if exprs else frame
-
-
-def _single_rules(name: str) -> list[tuple[str, pl.Expr, bool]]:
-    url, host, path = pl.col(name), pl.col(helper(name, "host")), pl.col(helper(name, "path"))
+def _checks(url: pl.Expr, host: pl.Expr, path: pl.Expr, image: bool, single: bool) -> list[tuple[str, pl.Expr, bool]]:
+    """(code, hit, whether a hit makes the value invalid) for one URL with its host and path."""
     http, unsafe, several = url.str.contains(_HTTP), url.str.contains(_SCHEME), url.str.contains(_SEVERAL)
     checks = [
         ("url-unsafe-scheme", unsafe, True),
         ("url-not-absolute", ~unsafe & (~http | host.is_null()), True),
         ("url-has-spaces", url.str.contains(r"\s") & ~several, True),
         ("url-local-host", host.str.contains(_LOCAL), False),
-        ("url-several-in-one", several, False),
     ]
-    if name in _IMAGE_FIELDS:
-        image = http & (path.str.len_chars() > 1) & ~path.str.contains(_IMAGE_EXT)
-        checks.append(("image-extension-unusual", image, False))
+    if single:
+        checks.append(("url-several-in-one", several, False))
+    if image:
+        not_image = http & (path.str.len_chars() > 1) & ~path.str.contains(_IMAGE_EXT)
+        checks.append(("image-extension-unusual", not_image, False))
     return checks
+
+
+def derive(ctx: Context) -> list[pl.Expr]:
+    return []
+
+
+def _multi_columns(frame: pl.DataFrame, name: str) -> list[pl.Series]:
+    """Every rule over all the URLs of a multi-valued field as one flat column; per item, whether
+    any of its URLs is hit and the first that is, found from the offsets of the exploded lists."""
+    lists = frame.get_column(name).str.split(MULTI_SEP)
+    counts = lists.list.len().fill_null(0).to_numpy().clip(min=1)  # explode keeps one row per empty item
+    ends = np.cumsum(counts)
+    starts = ends - counts
+    flat = pl.DataFrame({"url": lists.explode()})
+    flat = flat.with_columns(_host(pl.col("url")).alias("host"), _path(pl.col("url")).alias("path"))
+    checks = _checks(pl.col("url"), pl.col("host"), pl.col("path"), name in _IMAGE_FIELDS, single=False)
+    hits = flat.select([mask.fill_null(False).alias(code) for code, mask, _ in checks])
+    urls = flat.get_column("url")
+    out: list[pl.Series] = []
+    for code, _, _ in checks:
+        hit = hits.get_column(code).to_numpy()
+        running = np.concatenate(([0], np.cumsum(hit)))
+        out.append(pl.Series(helper(name, code), (running[ends] - running[starts]) > 0))
+        first_url = pl.Series(helper(name, code + ":url"), [None] * frame.height, dtype=pl.String)
+        positions = np.flatnonzero(hit)
+        if positions.size:
+            rows = np.searchsorted(ends, positions, side="right")
+            rows, first = np.unique(rows, return_index=True)
+            first_url = first_url.scatter(rows, urls.gather(positions[first]))
+        out.append(first_url)
+    return out
+
+
+def derive_frame(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+    """Host and path of every single-valued URL field, extracted once for all its rules; the
+    rules of a multi-valued field, evaluated over all its URLs at once."""
+    exprs: list[pl.Expr] = []
+    extra: list[pl.Series] = []
+    for spec in ctx.fields_of("url"):
+        if spec.multi:
+            extra += _multi_columns(frame, spec.name)
+        else:
+            exprs.append(_host(pl.col(spec.name)).alias(helper(spec.name, "host")))
+            exprs.append(_path(pl.col(spec.name)).alias(helper(spec.name, "path")))
+    frame = frame.with_columns(exprs) if exprs else frame
+    return frame.hstack(extra) if extra else frame
 
 
 def rules(ctx: Context) -> list[Rule]:
     out: list[Rule] = []
     for spec in ctx.fields_of("url"):
+        name, image = spec.name, spec.name in _IMAGE_FIELDS
         if not spec.multi:
-            out += [Rule(code, spec.name, mask, invalidates=inv) for code, mask, inv in _single_rules(spec.name)]
+            host, path = pl.col(helper(name, "host")), pl.col(helper(name, "path"))
+            checks = _checks(pl.col(name), host, path, image, single=True)
+            out += [Rule(code, name, hit, invalidates=invalidates) for code, hit, invalidates in checks]
             continue
-        checks = dict(_CHECKS)
-        if spec.name in _IMAGE_FIELDS:
-            checks["image-extension-unusual"] = (_not_an_image, False)
-        for code, (predicate, invalidates) in checks.items():
-            mask, value = each_value(spec.name, spec.multi, predicate)
-            out.append(Rule(code, spec.name, mask, value=value, invalidates=invalidates))
+        for code, _, invalidates in _checks(pl.lit(""), pl.lit(""), pl.lit(""), image, single=False):
+            hit, first = pl.col(helper(name, code)), pl.col(helper(name, code + ":url"))
+            out.append(Rule(code, name, hit, value=first, invalidates=invalidates))
     return out
