@@ -42,6 +42,9 @@ def _run(action: Callable[[], Any]) -> Any:
     return None  # pragma: no cover
 
 
+PROFILE_OPTION = click.option(
+    "--profile", default="default", show_default=True, help="Bundled profile name or a TOML file."
+)
 _READ_OPTIONS = (
     click.option("--input-format", type=click.Choice(["csv", "xml"]), default=None, help="Force the feed format."),
     click.option("--encoding", default=None, help="Force the text encoding (e.g. cp1252)."),
@@ -102,7 +105,7 @@ def main() -> None:
     show_default=True,
     help="Report as text for people or JSON for programs.",
 )
-@click.option("--profile", default="default", show_default=True, help="Bundled profile name or a TOML file.")
+@PROFILE_OPTION
 @read_options
 def validate_command(
     file: str,
@@ -150,7 +153,7 @@ def validate_command(
     show_default=True,
     help="Summary as text for people or JSON for programs.",
 )
-@click.option("--profile", default="default", show_default=True, help="Bundled profile name or a TOML file.")
+@PROFILE_OPTION
 @click.option("--drop-invalid", is_flag=True, help="Leave out records whose mandatory values are missing or invalid.")
 @click.option("--keep-extra", is_flag=True, help="Keep unmapped columns, as extra_<name>.")
 @read_options
@@ -209,7 +212,7 @@ def convert_command(
 
 
 @main.command("fields")
-@click.option("--profile", default="default", show_default=True, help="Bundled profile name or a TOML file.")
+@PROFILE_OPTION
 def fields_command(profile: str) -> None:
     """List the profile's canonical fields, their tier and the column names that map to them."""
     prof = _run(lambda: load_profile(profile))
