@@ -45,8 +45,7 @@ def _value(spec: FieldSpec) -> pl.Expr:
     if spec.kind in VOCABULARIES:
         return pl.coalesce(pl.col(helper(spec.name, "canonical")), raw)
     if spec.kind == "gtin":
-        codes = pl.col(helper(spec.name, "normalised"))
-        return pl.when(codes.list.len() > 0).then(codes.list.join(","))
+        return pl.col(helper(spec.name, "normalised"))
     return raw
 
 

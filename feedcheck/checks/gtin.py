@@ -61,26 +61,17 @@ def isbn10_ok(code: pl.Expr) -> pl.Expr:
     return (total + last_value) % 11 == 0
 
 
-def _classify(code: pl.Expr) -> pl.Expr:
-    """The problem with one code, or null when it is a valid GTIN."""
-    digits_only = code.str.contains(r"^\d+$")
+_PLAIN = r"^(?:\d{8}|\d{12,14})$"  # digits, a GTIN length: only the last four problems apply
+
+
+def _classify_plain(code: pl.Expr) -> pl.Expr:
+    """The problem with a code of 8, 12, 13 or 14 digits, or null when it is a valid GTIN."""
     length = code.str.len_chars()
-    isbn10 = (length == 10) & code.str.contains(r"^\d{9}[\dXx]$")
     # The GS1 prefix is read on the 13-digit form; a GTIN-14 starts with a packaging indicator.
     prefix = pl.when(length == 14).then(code.str.slice(1, 2)).otherwise(code.str.pad_start(13, "0").str.slice(0, 2))
     first = prefix.str.slice(0, 1)
     return (
-        pl.when(code.str.contains(_SCIENTIFIC))
-        .then(pl.lit("gtin-scientific-notation"))
-        .when(isbn10 & isbn10_ok(code))
-        .then(pl.lit("gtin-isbn10"))
-        .when(~digits_only)
-        .then(pl.lit("gtin-not-digits"))
-        .when((length == 11) & gs1_check_digit_ok(code))
-        .then(pl.lit("gtin-lost-leading-zero"))
-        .when(~length.is_in([8, 12, 13, 14]))
-        .then(pl.lit("gtin-bad-length"))
-        .when(code.str.contains(r"^(0+|1+|2+|3+|4+|5+|6+|7+|8+|9+)$"))
+        pl.when(code.str.contains(r"^(0+|1+|2+|3+|4+|5+|6+|7+|8+|9+)$"))
         .then(pl.lit("gtin-placeholder"))
         .when(~gs1_check_digit_ok(code))
         .then(pl.lit("gtin-bad-check-digit"))
@@ -91,34 +82,56 @@ def _classify(code: pl.Expr) -> pl.Expr:
     )
 
 
+def _classify(code: pl.Expr) -> pl.Expr:
+    """The problem with one code, or null when it is a valid GTIN."""
+    length = code.str.len_chars()
+    isbn10 = (length == 10) & code.str.contains(r"^\d{9}[\dXx]$")
+    return (
+        pl.when(code.str.contains(_SCIENTIFIC))
+        .then(pl.lit("gtin-scientific-notation"))
+        .when(isbn10 & isbn10_ok(code))
+        .then(pl.lit("gtin-isbn10"))
+        .when(~code.str.contains(r"^\d+$"))
+        .then(pl.lit("gtin-not-digits"))
+        .when((length == 11) & gs1_check_digit_ok(code))
+        .then(pl.lit("gtin-lost-leading-zero"))
+        .when(~length.is_in([8, 12, 13, 14]))
+        .then(pl.lit("gtin-bad-length"))
+        .otherwise(_classify_plain(code))
+    )
+
+
+def classify(codes: pl.Series) -> pl.Series:
+    """The problem of every code (null when valid): the plain codes, nearly all of them, by the
+    four rules that can apply to them; the full chain on the others only (a polars ``when``
+    computes every branch for every row)."""
+    frame = pl.DataFrame({"code": codes})
+    code = pl.col("code")
+    plain = frame.select(code.str.contains(_PLAIN).fill_null(False)).to_series()
+    problems = frame.select(pl.when(pl.lit(plain)).then(_classify_plain(code))).to_series()
+    rows = frame.select(code.is_not_null() & ~pl.lit(plain)).to_series().arg_true()
+    if len(rows):
+        problems = problems.scatter(rows, frame[rows].select(_classify(code)).to_series())
+    return problems.alias("problem")
+
+
 def derive(ctx: Context) -> list[pl.Expr]:
     return []
 
 
-_EMPTY = pl.lit([], dtype=pl.List(pl.String))
-
-
-def _as_list(name: str) -> pl.Expr:
-    return pl.when(pl.col("code").is_null()).then(_EMPTY).otherwise(pl.concat_list(pl.col(name)))
-
-
-def _single_codes(frame: pl.DataFrame, cell: pl.Expr, field: str) -> pl.DataFrame:
-    """The three helper lists for a column holding at most one code per cell."""
-    code = normalise(cell)
-    single = frame.select(pl.when(code.str.len_chars() > 0).then(code).alias("code"))
-    single = single.with_columns(_classify(pl.col("code")).alias("problem"))
-    single = single.with_columns(normalised_code(pl.col("code"), pl.col("problem")).alias("normal"))
-    return single.select(
-        _as_list("code").alias(helper(field, "codes")),
-        _as_list("problem").alias(helper(field, "problems")),
-        _as_list("normal").alias(helper(field, "normalised")),
-    )
+def _per_code(field: str, code: pl.Expr, problem: pl.Expr) -> list[pl.Expr]:
+    """Per problem: whether the item has it, and its first code that does."""
+    out: list[pl.Expr] = []
+    for name in _CODES:
+        hit = (problem == name).fill_null(False)
+        out += [hit.alias(helper(field, name)), pl.when(hit).then(code).alias(helper(field, name + ":code"))]
+    return out
 
 
 def derive_frame(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
-    """Per GTIN field, three aligned lists: the codes in the cell, the problem of each (null
-    when valid) and the form publishers expect. The codes of all cells are classified as one
-    flat column, then gathered back per item."""
+    """Per GTIN field and problem, whether each item has it and the first code that does; and
+    the codes as publishers expect them (``normalised``, comma-separated). The codes of all
+    cells are classified as one flat column."""
     for spec in ctx.fields_of("gtin"):
         cell = pl.col(spec.name)
         # A cell in scientific notation is one mangled code, whatever its decimal comma.
@@ -127,9 +140,17 @@ def derive_frame(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
             .then(cell.str.replace_all(",", "."))
             .otherwise(cell)
         )
+        normal = helper(spec.name, "normalised")
         if not frame.select(cell.str.contains(_SPLIT_CODES).any()).item():
             # One code per cell (the usual case): classify the column as it is.
-            frame = frame.hstack(_single_codes(frame, cell, spec.name))
+            code = normalise(cell)
+            single = frame.select(pl.when(code.str.len_chars() > 0).then(code).alias("code"))
+            single = single.with_columns(classify(single.get_column("code")))
+            single = single.select(
+                *_per_code(spec.name, pl.col("code"), pl.col("problem")),
+                normalised_code(pl.col("code"), pl.col("problem")).alias(normal),
+            )
+            frame = frame.hstack(single.get_columns())
             continue
         flat = frame.select(
             pl.int_range(pl.len(), dtype=pl.UInt32).alias("row"),
@@ -137,21 +158,18 @@ def derive_frame(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
         )
         flat = flat.explode("code").with_columns(normalise(pl.col("code")).alias("code"))
         flat = flat.filter(pl.col("code").str.len_chars() > 0)
-        flat = flat.with_columns(_classify(pl.col("code")).alias("problem"))
+        flat = flat.with_columns(classify(flat.get_column("code")))
         flat = flat.with_columns(normalised_code(pl.col("code"), pl.col("problem")).alias("normal"))
+        per_code = _per_code(spec.name, pl.col("code"), pl.col("problem"))
         grouped = flat.group_by("row", maintain_order=True).agg(
-            pl.col("code").alias(helper(spec.name, "codes")),
-            pl.col("problem").alias(helper(spec.name, "problems")),
-            pl.col("normal").alias(helper(spec.name, "normalised")),
+            *[e.any() if i % 2 == 0 else e.drop_nulls().first() for i, e in enumerate(per_code)],
+            pl.col("normal").str.join(",").alias(normal),
         )
         frame = (
             frame.with_row_index("__gtin_row__")
             .join(grouped, left_on="__gtin_row__", right_on="row", how="left", maintain_order="left")
             .drop("__gtin_row__")
-        )
-        empty = pl.lit([], dtype=pl.List(pl.String))
-        frame = frame.with_columns(
-            pl.col(helper(spec.name, k)).fill_null(empty) for k in ("codes", "problems", "normalised")
+            .with_columns(pl.col(helper(spec.name, name)).fill_null(False) for name in _CODES)
         )
     return frame
 
@@ -173,10 +191,7 @@ _KEEPS_VALUE = {"gtin-lost-leading-zero", "gtin-restricted-prefix", "gtin-isbn10
 def rules(ctx: Context) -> list[Rule]:
     out: list[Rule] = []
     for spec in ctx.fields_of("gtin"):
-        codes = pl.col(helper(spec.name, "codes"))
-        problems = pl.col(helper(spec.name, "problems"))
         for code in _CODES:
-            hit = problems.list.contains(code)
-            first = codes.list.gather(problems.list.eval((pl.element() == code).arg_true())).list.first()
+            hit, first = pl.col(helper(spec.name, code)), pl.col(helper(spec.name, code + ":code"))
             out.append(Rule(code, spec.name, hit, value=first, invalidates=code not in _KEEPS_VALUE))
     return out

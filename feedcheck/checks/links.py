@@ -19,6 +19,17 @@ _LOCAL = (
 _IMAGE_EXT = r"(?i)\.(jpe?g|png|gif|webp|bmp|tiff?|avif|svg|heic)$"
 _SEVERAL = r"(?i)[\s,;|]https?://"
 
+# A URL no rule can hit: http(s), a host of plain labels ending in a top-level domain of letters,
+# no spaces, commas, semicolons or bars (where several URLs would be split). Most values are
+# like this; the rules run on the others only.
+_PLAIN_HOST = r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,63}(?::\d{1,5})?"
+_PLAIN = rf"(?i)^https?://{_PLAIN_HOST}(?:[/?#][^\s,;|]*)?$"
+_PLAIN_IMAGE = (
+    rf"(?i)^https?://{_PLAIN_HOST}/[^\s,;|?#]*\.(?:jpe?g|png|gif|webp|bmp|tiff?|avif|svg|heic)(?:[?#][^\s,;|]*)?$"
+)
+# ... except in the top-level domains _LOCAL names.
+_LOCAL_TLD = r"(?i)^https?://[^/?#]*\.(?:localhost|local|test|internal|lan|arpa)(?::\d+)?(?:[/?#]|$)"
+
 
 def _path(url: pl.Expr) -> pl.Expr:
     return url.str.replace(r"[?#].*$", "").str.replace(r"(?i)^https?://[^/]*", "")
@@ -52,6 +63,23 @@ def derive(ctx: Context) -> list[pl.Expr]:
     return []
 
 
+def _hits(urls: pl.Series, image: bool, single: bool) -> pl.DataFrame:
+    """One boolean column per rule code, aligned with ``urls``. Plain URLs (the bulk) hit no
+    rule; host, path and the rules are computed for the others only."""
+    frame = pl.DataFrame({"url": urls})
+    url = pl.col("url")
+    plain = url.str.contains(_PLAIN_IMAGE if image else _PLAIN) & ~url.str.contains(_LOCAL_TLD)
+    rows = frame.select((url.is_not_null() & ~plain).fill_null(False)).to_series().arg_true()
+    codes = [code for code, _, _ in _checks(url, url, url, image, single)]
+    out = pl.DataFrame({code: np.zeros(len(urls), dtype=bool) for code in codes})
+    if len(rows):
+        few = frame[rows].with_columns(_host(url).alias("host"), _path(url).alias("path"))
+        checks = _checks(url, pl.col("host"), pl.col("path"), image, single)
+        found = few.select([mask.fill_null(False).alias(code) for code, mask, _ in checks])
+        out = pl.DataFrame([out.get_column(code).scatter(rows, found.get_column(code)) for code in codes])
+    return out
+
+
 def _multi_columns(frame: pl.DataFrame, name: str) -> list[pl.Series]:
     """Every rule over all the URLs of a multi-valued field as one flat column; per item, whether
     any of its URLs is hit and the first that is, found from the offsets of the exploded lists."""
@@ -59,11 +87,9 @@ def _multi_columns(frame: pl.DataFrame, name: str) -> list[pl.Series]:
     counts = lists.list.len().fill_null(0).to_numpy().clip(min=1)  # explode keeps one row per empty item
     ends = np.cumsum(counts)
     starts = ends - counts
-    flat = pl.DataFrame({"url": lists.explode()})
-    flat = flat.with_columns(_host(pl.col("url")).alias("host"), _path(pl.col("url")).alias("path"))
-    checks = _checks(pl.col("url"), pl.col("host"), pl.col("path"), name in _IMAGE_FIELDS, single=False)
-    hits = flat.select([mask.fill_null(False).alias(code) for code, mask, _ in checks])
-    urls = flat.get_column("url")
+    urls = lists.explode()
+    hits = _hits(urls, name in _IMAGE_FIELDS, single=False)
+    checks = _checks(pl.col("url"), pl.col("url"), pl.col("url"), name in _IMAGE_FIELDS, single=False)
     out: list[pl.Series] = []
     for code, _, _ in checks:
         hit = hits.get_column(code).to_numpy()
@@ -80,17 +106,15 @@ def _multi_columns(frame: pl.DataFrame, name: str) -> list[pl.Series]:
 
 
 def derive_frame(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
-    """Host and path of every single-valued URL field, extracted once for all its rules; the
-    rules of a multi-valued field, evaluated over all its URLs at once."""
-    exprs: list[pl.Expr] = []
+    """One boolean column per URL rule and field; for a multi-valued field, also the first URL
+    each rule hits. The rules run over the values no plain-URL pattern vouches for."""
     extra: list[pl.Series] = []
     for spec in ctx.fields_of("url"):
         if spec.multi:
             extra += _multi_columns(frame, spec.name)
         else:
-            exprs.append(_host(pl.col(spec.name)).alias(helper(spec.name, "host")))
-            exprs.append(_path(pl.col(spec.name)).alias(helper(spec.name, "path")))
-    frame = frame.with_columns(exprs) if exprs else frame
+            hits = _hits(frame.get_column(spec.name), spec.name in _IMAGE_FIELDS, single=True)
+            extra += [hits.get_column(code).alias(helper(spec.name, code)) for code in hits.columns]
     return frame.hstack(extra) if extra else frame
 
 
@@ -98,12 +122,12 @@ def rules(ctx: Context) -> list[Rule]:
     out: list[Rule] = []
     for spec in ctx.fields_of("url"):
         name, image = spec.name, spec.name in _IMAGE_FIELDS
+        placeholder = pl.lit("")
         if not spec.multi:
-            host, path = pl.col(helper(name, "host")), pl.col(helper(name, "path"))
-            checks = _checks(pl.col(name), host, path, image, single=True)
-            out += [Rule(code, name, hit, invalidates=invalidates) for code, hit, invalidates in checks]
+            checks = _checks(placeholder, placeholder, placeholder, image, single=True)
+            out += [Rule(code, name, pl.col(helper(name, code)), invalidates=inv) for code, _, inv in checks]
             continue
-        for code, _, invalidates in _checks(pl.lit(""), pl.lit(""), pl.lit(""), image, single=False):
+        for code, _, invalidates in _checks(placeholder, placeholder, placeholder, image, single=False):
             hit, first = pl.col(helper(name, code)), pl.col(helper(name, code + ":url"))
             out.append(Rule(code, name, hit, value=first, invalidates=invalidates))
     return out
