@@ -7,9 +7,11 @@ from feedcheck.codes import CODES, Severity
 from feedcheck.convert import ConvertResult, Dropped, convert
 from feedcheck.errors import (
     FeedError,
+    InternalError,
     LimitExceededError,
     MalformedFeedError,
     NotAFeedError,
+    SourceTypeError,
     UndecodableError,
     UnsafeInputError,
     UnsupportedCompressionError,
@@ -30,6 +32,7 @@ __all__ = [
     "FeedError",
     "FieldReport",
     "FieldSpec",
+    "InternalError",
     "Issue",
     "LimitExceededError",
     "Limits",
@@ -40,6 +43,7 @@ __all__ = [
     "Report",
     "Severity",
     "Source",
+    "SourceTypeError",
     "Tier",
     "UndecodableError",
     "UnsafeInputError",

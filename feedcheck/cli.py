@@ -15,7 +15,7 @@ import click
 
 from feedcheck.codes import CODES, doc_page
 from feedcheck.convert import convert
-from feedcheck.errors import FeedError, UsageError
+from feedcheck.errors import FeedError, InternalError, UsageError
 from feedcheck.limits import Limits
 from feedcheck.profile import Tier, load_profile
 from feedcheck.validate import validate
@@ -31,12 +31,16 @@ def _fail(code: int, message: str) -> None:
 def _run(action: Callable[[], Any]) -> Any:
     try:
         return action()
+    except InternalError as exc:
+        _fail(EXIT_INTERNAL, exc.message)
     except FeedError as exc:
         _fail(EXIT_UNUSABLE, f"cannot use this file: {exc.message}")
     except UsageError as exc:
         raise click.UsageError(str(exc)) from None
     except KeyboardInterrupt:
         _fail(130, "interrupted")
+    except OSError as exc:  # the machine's, not the feed's: a disk full, a file that vanished
+        _fail(EXIT_UNUSABLE, f"cannot read or write a file: {exc}")
     except Exception as exc:  # never a traceback for support staff
         _fail(EXIT_INTERNAL, f"internal error ({type(exc).__name__}: {exc}); please report it")
     return None  # pragma: no cover
@@ -56,6 +60,9 @@ _READ_OPTIONS = (
     click.option("--currency", default=None, help="Currency of prices that name none (ISO code, e.g. EUR)."),
     click.option("--max-bytes", type=click.IntRange(min=1), default=None, help="Refuse feeds larger than this."),
     click.option("--max-items", type=click.IntRange(min=1), default=None, help="Refuse feeds with more records."),
+    click.option(
+        "--partial", is_flag=True, default=False, help="Past --max-items, check the first records instead of refusing."
+    ),
 )
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -76,12 +83,12 @@ def _read_arguments(read: dict[str, Any]) -> dict[str, Any]:
         "item_element": read["item_element"],
         "mapping": list(read["maps"]),
         "currency": read["currency"],
-        "limits": _limits(read["max_bytes"], read["max_items"]),
+        "limits": _limits(read["max_bytes"], read["max_items"], read["partial"]),
     }
 
 
-def _limits(max_bytes: int | None, max_items: int | None) -> Limits:
-    overrides: dict[str, int] = {}
+def _limits(max_bytes: int | None, max_items: int | None, partial: bool) -> Limits:
+    overrides: dict[str, int | bool] = {"partial": partial}
     if max_bytes is not None:
         overrides["max_bytes"] = max_bytes
     if max_items is not None:

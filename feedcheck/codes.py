@@ -55,6 +55,12 @@ CODES: dict[str, Code] = {
             "The XML breaks here ({detail}); no record after this point could be read",
         ),
         Code("feed-empty", _E, "structure", "The feed holds no product record"),
+        Code(
+            "feed-partial",
+            _W,
+            "structure",
+            "Only the first {count} records were checked: the feed holds more than the item limit",
+        ),
         # fields: presence by tier
         Code("missing-mandatory-field", _E, "fields", "No column for mandatory field {field}"),
         Code("missing-recommended-field", _W, "fields", "No column for strongly recommended field {field}"),

@@ -12,6 +12,7 @@ import polars as pl
 from pydantic import BaseModel, Field
 
 from feedcheck.checks.base import ITEM, LINE
+from feedcheck.errors import answer_or_refuse
 from feedcheck.limits import Limits
 from feedcheck.normalise import build_output, extra_names
 from feedcheck.profile import Profile, Tier
@@ -99,46 +100,48 @@ def convert(
     Every record is written unless ``drop_invalid`` leaves out those whose mandatory values
     are missing or invalid; each of those is named in ``result.dropped``. Unmapped columns are
     left out unless ``keep_extra`` keeps them as ``extra_<name>``. ``result.report`` is the
-    validation report of the same run.
+    validation report of the same run. Like :func:`~feedcheck.validate`, raises
+    :class:`feedcheck.FeedError` and nothing else for any input.
     """
-    analysis = analyse(
-        source,
-        profile=profile,
-        format=format,
-        encoding=encoding,
-        delimiter=delimiter,
-        item_element=item_element,
-        mapping=mapping,
-        currency=currency,
-        limits=limits,
-    )
-    frame = analysis.frame
-    extra = None
-    if keep_extra and analysis.mapping.unmapped:
-        names = extra_names(analysis.mapping.unmapped, {s.name for s in analysis.profile.fields})
-        raw = analysis.table.frame.select([pl.col(c).str.strip_chars().alias(n) for c, n in names.items()])
-        extra = raw.with_columns(pl.when(pl.all().str.len_bytes() > 0).then(pl.all()).name.keep())
-    dropped: list[Dropped] = []
-    if drop_invalid:
-        drop, listed = _drop_mask(analysis)
-        dropped = [Dropped(item=r[0], line=r[1], id=r[2], reasons=r[3]) for r in listed.rows()]
-        frame = frame.filter(~drop)
-        extra = extra.filter(~drop) if extra is not None else None
-    out = build_output(frame, analysis.ctx, extra)
-    if csv is not None:
-        with _opened(csv) as handle:
-            write_csv(out.frame, out.multi, handle)
-    if xml is not None:
-        with _opened(xml) as handle:
-            write_xml(out.frame, out.multi, handle)
-    items = analysis.report.items
-    return ConvertResult(
-        items=items,
-        written=out.frame.height,
-        dropped=dropped,
-        fields=out.frame.columns,
-        csv=str(csv) if isinstance(csv, str | os.PathLike) else None,
-        xml=str(xml) if isinstance(xml, str | os.PathLike) else None,
-        characters_removed=out.characters_removed,
-        report=analysis.report,
-    )
+    with answer_or_refuse():
+        analysis = analyse(
+            source,
+            profile=profile,
+            format=format,
+            encoding=encoding,
+            delimiter=delimiter,
+            item_element=item_element,
+            mapping=mapping,
+            currency=currency,
+            limits=limits,
+        )
+        frame = analysis.frame
+        extra = None
+        if keep_extra and analysis.mapping.unmapped:
+            names = extra_names(analysis.mapping.unmapped, {s.name for s in analysis.profile.fields})
+            raw = analysis.table.frame.select([pl.col(c).str.strip_chars().alias(n) for c, n in names.items()])
+            extra = raw.with_columns(pl.when(pl.all().str.len_bytes() > 0).then(pl.all()).name.keep())
+        dropped: list[Dropped] = []
+        if drop_invalid:
+            drop, listed = _drop_mask(analysis)
+            dropped = [Dropped(item=r[0], line=r[1], id=r[2], reasons=r[3]) for r in listed.rows()]
+            frame = frame.filter(~drop)
+            extra = extra.filter(~drop) if extra is not None else None
+        out = build_output(frame, analysis.ctx, extra)
+        if csv is not None:
+            with _opened(csv) as handle:
+                write_csv(out.frame, out.multi, handle)
+        if xml is not None:
+            with _opened(xml) as handle:
+                write_xml(out.frame, out.multi, handle)
+        items = analysis.report.items
+        return ConvertResult(
+            items=items,
+            written=out.frame.height,
+            dropped=dropped,
+            fields=out.frame.columns,
+            csv=str(csv) if isinstance(csv, str | os.PathLike) else None,
+            xml=str(xml) if isinstance(xml, str | os.PathLike) else None,
+            characters_removed=out.characters_removed,
+            report=analysis.report,
+        )

@@ -8,12 +8,23 @@ The hierarchy::
     ├── LimitExceededError         a size, item or column limit was reached
     ├── UnsafeInputError           DTDs, external entities, entity expansion
     ├── UndecodableError           text that no supported encoding can read
-    └── MalformedFeedError         a structure so broken that no record can be read
+    ├── MalformedFeedError         a structure so broken that no record can be read
+    └── InternalError              feedcheck itself failed on this input: a bug to report (CLI exit 4)
 
-Each message is a plain sentence a support person can read to the merchant.
+    UsageError (a ValueError)      a caller mistake: a bad option, an unknown profile (CLI exit 2)
+    └── SourceTypeError (also a TypeError)  a source that is no path, bytes or binary stream
+
+Each message is a plain sentence a support person can read to the merchant. ``validate`` and
+``convert`` answer every input with a result or one of these: :func:`answer_or_refuse` turns
+anything else into :class:`InternalError` (and a ``MemoryError`` into :class:`LimitExceededError`).
+An ``OSError`` while reading the caller's file or writing the caller's target is the machine's,
+not the feed's, and passes through unchanged.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 
 class FeedError(Exception):
@@ -50,5 +61,34 @@ class MalformedFeedError(FeedError):
     reason = "malformed"
 
 
+class InternalError(FeedError):
+    """feedcheck failed on this input. The original exception is ``__cause__``."""
+
+    reason = "internal-error"
+
+
 class UsageError(ValueError):
     """A caller mistake (bad option value, unknown profile): CLI exit 2."""
+
+
+class SourceTypeError(UsageError, TypeError):
+    """The source is neither a path, bytes nor a binary stream."""
+
+
+@contextmanager
+def answer_or_refuse() -> Iterator[None]:
+    """Let refusals, caller mistakes and the machine's I/O errors through; anything else
+    becomes an :class:`InternalError`, a ``MemoryError`` a :class:`LimitExceededError`."""
+    try:
+        yield
+    except (FeedError, UsageError, OSError):
+        raise
+    except MemoryError:
+        raise LimitExceededError(
+            "The feed needs more memory than this process has; lower the limits or split the feed."
+        ) from None
+    except Exception as exc:
+        raise InternalError(
+            f"feedcheck failed on this file ({type(exc).__name__}: {exc}); "
+            "this is a bug in feedcheck, please report it."
+        ) from exc

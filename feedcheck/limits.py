@@ -6,16 +6,31 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class Limits(BaseModel):
-    """Caps on what one feed may cost. Reaching one is a refusal, never a silent cut.
+    """Caps on what one feed may cost. Reaching one is a refusal (:class:`LimitExceededError`),
+    never a silent cut; only the item limit can instead give a report marked partial, when
+    ``partial`` is set.
 
-    The defaults suit an upload handler on a modest worker: a 1 GiB upload, 4 GiB once
-    decompressed, five million products, 5,000 columns.
+    The defaults suit an upload handler on a worker with a few GB of memory, and still read the
+    biggest catalogues merchants send: a 1 GiB upload, 2 GiB once decompressed, and at most 100
+    decompressed bytes per compressed byte past the first 16 MiB (real feeds compress 5 to 30
+    times; a decompression bomb, thousands of times), three million products, 2,000 columns,
+    a million characters in one value. Holding a feed costs about three times its
+    decompressed size in memory.
     """
 
     model_config = ConfigDict(frozen=True)
 
     max_bytes: int = Field(1 << 30, gt=0, description="bytes read from the source as given")
-    max_decompressed_bytes: int = Field(4 << 30, gt=0, description="bytes after decompression")
-    max_items: int = Field(5_000_000, gt=0, description="product records")
-    max_columns: int = Field(5_000, gt=0, description="distinct columns or XML paths")
+    max_decompressed_bytes: int = Field(2 << 30, gt=0, description="bytes after decompression")
+    max_compression_ratio: int = Field(
+        100, gt=0, description="decompressed bytes per compressed byte, checked past the first 16 MiB"
+    )
+    max_items: int = Field(3_000_000, gt=0, description="product records")
+    max_columns: int = Field(2_000, gt=0, description="distinct columns or XML paths")
     max_field_chars: int = Field(1_000_000, gt=0, description="characters in one value")
+    partial: bool = Field(
+        False, description="past max_items, report on the records read so far (marked partial) instead of refusing"
+    )
+
+
+RATIO_GRACE = 16 << 20  # bytes decompressed before the ratio is checked: small files may compress very well

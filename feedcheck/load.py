@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import polars as pl
 from lxml import etree
 
-from feedcheck.errors import NotAFeedError, UsageError
+from feedcheck.errors import LimitExceededError, NotAFeedError, UsageError
 from feedcheck.limits import Limits
 from feedcheck.read_csv import LINE, NotUtf8, RawIssue, read_csv
 from feedcheck.read_xml import read_xml
@@ -49,6 +49,7 @@ class Table:
     source: Source
     issues: list[RawIssue]
     multi: set[str] = field(default_factory=set)
+    partial: bool = False  # only the first Limits.max_items records were kept (Limits.partial)
 
 
 def _delimiter(value: str | None) -> str | None:
@@ -100,6 +101,32 @@ def _read_csv_bytes(buf: bytes, data: bytes, enc: TextEncoding, options: ReadOpt
     return Table(table.frame, table.columns, source, issues + table.issues)
 
 
+def _within_limits(table: Table, limits: Limits) -> Table:
+    """Refuse a value longer than ``max_field_chars``; keep the first ``max_items`` records
+    where the caller asked for a partial report."""
+    if table.frame.height > limits.max_items:
+        if not limits.partial:
+            raise LimitExceededError(f"The feed has over {limits.max_items:,} records, the limit.")
+        table.frame = table.frame.head(limits.max_items)
+        table.partial = True
+    if not table.columns or table.frame.height == 0:
+        return table
+    # Bytes first (free: string lengths are stored), characters only where bytes exceed.
+    longest = table.frame.select(pl.col(c).str.len_bytes().max() for c in table.columns).row(0)
+    for column, size in zip(table.columns, longest, strict=True):
+        if size is None or size <= limits.max_field_chars:
+            continue
+        chars = pl.col(column).str.len_chars()
+        over = table.frame.select(LINE, chars.alias("chars")).filter(pl.col("chars") > limits.max_field_chars)
+        if over.height:
+            line, count = over.row(0)
+            raise LimitExceededError(
+                f"A value of column {column!r} (line {line}) holds {count:,} characters, "
+                f"over the limit of {limits.max_field_chars:,}."
+            )
+    return table
+
+
 def _named_item_element(head: bytes, name: str, encoding: str | None) -> ItemElement:
     """The record element the caller named (local name, prefixed name or Clark notation)."""
     want = name.rsplit(":", 1)[-1] if not name.startswith("{") else name
@@ -137,8 +164,8 @@ def load(source_like: SourceLike, options: ReadOptions) -> Table:
         member=opened.member,
     )
     if fmt == "csv":
-        return _load_csv(opened.read_all(), options, source)
-    refuse_entities(head)
+        return _within_limits(_load_csv(opened.read_all(), options, source), options.limits)
+    refuse_entities(head, complete=len(head) < HEAD)
     encoding = None
     if options.encoding:
         try:
@@ -156,7 +183,7 @@ def load(source_like: SourceLike, options: ReadOptions) -> Table:
     xml = read_xml(opened.open, item, options.limits, encoding)
     if xml.frame.height == 0:
         raise NotAFeedError(f"The XML has no <{item.path.rsplit('/', 1)[-1]}> records.")
-    return Table(xml.frame, xml.columns, source, xml.issues, xml.multi)
+    return _within_limits(Table(xml.frame, xml.columns, source, xml.issues, xml.multi, xml.partial), options.limits)
 
 
 __all__ = ["LINE", "ReadOptions", "Table", "load"]

@@ -223,7 +223,7 @@ def _read_scanned(
     if len(names) > limits.max_columns:
         raise LimitExceededError(f"The header has {len(names):,} columns, over the limit of {limits.max_columns:,}.")
     n_records = len(sc.starts) - 1
-    if n_records > limits.max_items:
+    if n_records > limits.max_items and not limits.partial:
         raise LimitExceededError(f"The feed has over {limits.max_items:,} records, the limit.")
     if sc.unclosed_quote:
         issues.append(RawIssue("csv-unbalanced-quotes", [int(sc.lines[-1])], 1))

@@ -35,6 +35,7 @@ class XmlTable:
     columns: list[str]
     multi: set[str] = field(default_factory=set)
     issues: list[RawIssue] = field(default_factory=list)
+    partial: bool = False  # the item limit stopped the reading (Limits.partial)
 
 
 def _local(tag: str) -> str:
@@ -102,6 +103,7 @@ def read_xml(
     rows: list[dict[str, object]] = []
     issues: list[RawIssue] = []
     count = 0
+    partial = False
     parent_path = item.path.rsplit("/", 1)[0] if "/" in item.path else ""
 
     def flush() -> None:
@@ -121,6 +123,11 @@ def read_xml(
                     if not _path_of(parent).endswith(parent_path):
                         continue  # the same tag nested elsewhere (inside a record): not a record
                     record_parent = parent
+                if count == limits.max_items:
+                    if not limits.partial:
+                        raise LimitExceededError(f"The feed has over {limits.max_items:,} records, the limit.")
+                    partial = True
+                    break
                 record: dict[str, object] = {LINE: elem.sourceline}
                 repeated: dict[str, list[str]] = {}
                 _flatten(elem, "", record, repeated)
@@ -139,8 +146,6 @@ def read_xml(
                         )
                 rows.append(record)
                 count += 1
-                if count > limits.max_items:
-                    raise LimitExceededError(f"The feed has over {limits.max_items:,} records, the limit.")
                 elem.clear(keep_tail=True)
                 while elem.getprevious() is not None:
                     del elem.getparent()[0]
@@ -158,7 +163,7 @@ def read_xml(
         frame = frame.select([*names, LINE])
     else:
         frame = pl.DataFrame(schema={LINE: pl.Int64()})
-    return XmlTable(frame, names, multi, issues)
+    return XmlTable(frame, names, multi, issues, partial)
 
 
 def _path_of(elem: etree._Element) -> str:

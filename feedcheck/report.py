@@ -66,6 +66,9 @@ class Report(BaseModel):
     fields: list[FieldReport]
     missing: Missing
     issues: list[Issue]
+    partial: bool = Field(
+        False, description="only the first Limits.max_items records were checked (Limits.partial was set)"
+    )
     columns: list[str] = Field(description="source columns in file order")
     unmapped_columns: list[str] = Field(description="source columns no canonical field took")
 

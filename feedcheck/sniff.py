@@ -189,8 +189,36 @@ def xml_parser_options() -> dict[str, object]:
     }
 
 
-def refuse_entities(head: bytes) -> None:
-    if b"<!ENTITY" in head.upper():
+_ROOT_START = re.compile(r"<(?![?!])")
+_COMMENT_OR_PI = re.compile(r"<!--.*?-->|<\?.*?\?>", re.DOTALL)
+
+
+def _markup_text(head: bytes) -> str:
+    """The head as text, good enough to find markup: UTF-16/32 decoded, anything else read
+    byte for byte (every encoding an XML feed may declare writes its markup in ASCII)."""
+    enc, _ = detect_bom(head)
+    if enc is None and head[:2] in (b"<\x00", b"\x00<"):
+        enc = "utf-16-le" if head[:1] == b"<" else "utf-16-be"
+    if enc in ("utf-16", "utf-32", "utf-16-le", "utf-16-be"):
+        return head.decode(enc, errors="replace")
+    return head.decode("latin-1")
+
+
+def refuse_entities(head: bytes, complete: bool = False) -> None:
+    """Refuse entity declarations (billion laughs, external entities, parameter entities).
+
+    They can only sit in the DOCTYPE, before the root element: that prolog must end within
+    ``head`` (unless ``head`` is the ``complete`` file, a prolog longer than the head is
+    refused too). A DOCTYPE that only names an external DTD is harmless: the parser never
+    loads it."""
+    text = _COMMENT_OR_PI.sub("", _markup_text(head))
+    root = _ROOT_START.search(text)
+    if root is None and not complete:
+        raise UnsafeInputError(
+            f"The XML has no element in its first {len(head):,} bytes; feedcheck refuses a prolog that long."
+        )
+    prolog = text[: root.start()] if root else text
+    if "<!ENTITY" in prolog.upper():
         raise UnsafeInputError(
             "The XML declares entities in a DOCTYPE; feedcheck refuses them for safety. "
             "Remove the DOCTYPE block and send the feed again."
@@ -206,7 +234,7 @@ class ItemElement:
 def sniff_item_element(head: bytes, encoding: str | None = None) -> ItemElement:
     """Find the record element by structure: the shallowest element that repeats under one
     parent and holds fields; for a feed of one record, the element holding most fields."""
-    refuse_entities(head)
+    refuse_entities(head, complete=True)
     stats: dict[tuple[str, ...], _PathStats] = {}
     tags: dict[tuple[str, ...], str] = {}
     stack: list[tuple[str, ...]] = []

@@ -12,12 +12,20 @@ import io
 import lzma
 import os
 import zipfile
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO
 
-from feedcheck.errors import LimitExceededError, NotAFeedError, UnsupportedCompressionError
-from feedcheck.limits import Limits
+from feedcheck.errors import (
+    LimitExceededError,
+    NotAFeedError,
+    SourceTypeError,
+    UnsafeInputError,
+    UnsupportedCompressionError,
+)
+from feedcheck.limits import RATIO_GRACE, Limits
 
 SourceLike = str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes]
 
@@ -43,7 +51,8 @@ _CHUNK = 1 << 20
 
 
 class _CappedReader(io.RawIOBase):
-    """A read-only stream that refuses to yield more than ``cap`` bytes."""
+    """A read-only stream that refuses to yield more than ``cap`` bytes, nor, past
+    :data:`RATIO_GRACE` bytes, more than ``ratio`` bytes per byte ``compressed()`` says it read."""
 
     def __init__(
         self,
@@ -51,24 +60,40 @@ class _CappedReader(io.RawIOBase):
         cap: int,
         what: str,
         also_close: tuple[IO[bytes] | zipfile.ZipFile, ...] = (),
+        ratio: tuple[int, Callable[[], int]] | None = None,
+        compression: str | None = None,
     ) -> None:
+        self._compression = compression
         self._inner = inner
         self._cap = cap
         self._what = what
         self._also_close = also_close
+        self._ratio = ratio
         self.count = 0
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        data = self._inner.read(len(buffer))
+        try:
+            data = self._inner.read(len(buffer))
+        except (EOFError, zlib.error, zipfile.BadZipFile, lzma.LZMAError, OSError) as exc:
+            if self._compression is None:
+                raise
+            raise UnsupportedCompressionError(f"The {self._compression} data is damaged: {exc}.") from None
         n = len(data)
         self.count += n
         if self.count > self._cap:
             raise LimitExceededError(
                 f"The feed is larger than the limit of {self._cap:,} bytes {self._what}; split it or raise the limit."
             )
+        if self._ratio is not None and self.count > RATIO_GRACE:
+            most, compressed = self._ratio
+            if self.count > most * max(compressed(), 1):
+                raise LimitExceededError(
+                    f"The archive expands more than {most} times (over {self.count:,} bytes from "
+                    f"{compressed():,}): this looks like a decompression bomb, not a feed."
+                )
         buffer[:n] = data
         return n
 
@@ -102,12 +127,15 @@ class Opened:
         inner: IO[bytes] | gzip.GzipFile | bz2.BZ2File | lzma.LZMAFile
         if self.compression is None:
             return io.BufferedReader(_CappedReader(raw, self._limits.max_bytes, "as sent"), _CHUNK)
+        ratio: tuple[int, Callable[[], int]]
         if self.compression == "zip":
-            # Sizes were checked up front; the member is read from memory or the path, never extracted.
+            # The member is read from memory or the path, never extracted.
             archive = zipfile.ZipFile(raw)
             assert self.member is not None
-            inner = archive.open(self.member)
+            info = archive.getinfo(self.member)
+            inner = archive.open(info)
             closers: tuple[IO[bytes] | zipfile.ZipFile, ...] = (archive, raw)
+            ratio = (self._limits.max_compression_ratio, lambda: info.compress_size)
         else:
             outer = io.BufferedReader(_CappedReader(raw, self._limits.max_bytes, "as sent"), _CHUNK)
             if self.compression == "gzip":
@@ -117,7 +145,12 @@ class Opened:
             else:
                 inner = lzma.LZMAFile(outer, mode="rb")
             closers = (outer,)
-        capped = _CappedReader(inner, self._limits.max_decompressed_bytes, "once decompressed", closers)
+            counter = outer.raw
+            assert isinstance(counter, _CappedReader)
+            ratio = (self._limits.max_compression_ratio, lambda: counter.count)
+        capped = _CappedReader(
+            inner, self._limits.max_decompressed_bytes, "once decompressed", closers, ratio, self.compression
+        )
         return io.BufferedReader(capped, _CHUNK)
 
     def head(self, size: int = 1 << 16) -> bytes:
@@ -138,6 +171,12 @@ def _zip_member(raw: IO[bytes]) -> str:
         archive = zipfile.ZipFile(raw)
     except zipfile.BadZipFile as exc:
         raise UnsupportedCompressionError(f"The zip archive is damaged: {exc}.") from None
+    for info in archive.infolist():
+        name = info.filename.replace("\\", "/")
+        if name.startswith("/") or ".." in name.split("/") or (len(name) > 1 and name[1] == ":"):
+            raise UnsafeInputError(
+                f"The zip archive names a file outside itself ({info.filename!r}); feedcheck refuses such archives."
+            )
     names = [
         info.filename
         for info in archive.infolist()
@@ -176,9 +215,11 @@ def open_source(source: SourceLike, limits: Limits) -> Opened:
         name = name if isinstance(name, str) else None
         raw = source.read(limits.max_bytes + 1)
         if not isinstance(raw, bytes):
-            raise TypeError("feedcheck reads binary streams: open the file with 'rb'.")
+            raise SourceTypeError("feedcheck reads binary streams: open the file with 'rb'.")
     else:
-        raise TypeError(f"Cannot read a feed from {type(source).__name__}: pass a path, bytes or a binary stream.")
+        raise SourceTypeError(
+            f"Cannot read a feed from {type(source).__name__}: pass a path, bytes or a binary stream."
+        )
     if raw is not None and len(raw) > limits.max_bytes:
         raise LimitExceededError(
             f"The feed is larger than the limit of {limits.max_bytes:,} bytes as sent; split it or raise the limit."

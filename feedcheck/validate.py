@@ -15,7 +15,7 @@ from feedcheck.checks.base import ITEM, LINE, make_issue
 from feedcheck.checks.currencies import ISO_4217
 from feedcheck.checks.presence import missing_fields
 from feedcheck.codes import Severity
-from feedcheck.errors import UsageError
+from feedcheck.errors import UsageError, answer_or_refuse
 from feedcheck.limits import Limits
 from feedcheck.load import ReadOptions, Table, load
 from feedcheck.mapping import ColumnMapping, map_columns, parse_map_options
@@ -124,6 +124,8 @@ def analyse(
     issues = [_structural_issue(raw, canonical.frame) for raw in table.issues]
     if items == 0:
         issues.append(make_issue("feed-empty", 0))
+    if table.partial:
+        issues.append(make_issue("feed-partial", items))
     issues += missing_fields(ctx, items)
     frame = derive_all(canonical.frame, ctx)
     outcome = run_checks(frame, ctx)
@@ -138,6 +140,7 @@ def analyse(
         fields=fields,
         missing=missing,
         issues=issues,
+        partial=table.partial,
         columns=table.columns,
         unmapped_columns=mapped.unmapped,
     )
@@ -162,16 +165,18 @@ def validate(
     transparently. Every guess (``format``, ``encoding``, ``delimiter``, ``item_element``) can
     be forced, and ``mapping`` forces column mappings: ``{"Prix TTC": "price"}`` or
     ``["Prix TTC=price"]``. ``currency`` is the ISO code of prices that name none.
-    Raises :class:`feedcheck.FeedError` for inputs that cannot be used as a feed.
+    Raises :class:`feedcheck.FeedError` for inputs that cannot be used as a feed, and nothing
+    else for any input (see :mod:`feedcheck.errors`).
     """
-    return analyse(
-        source,
-        profile=profile,
-        format=format,
-        encoding=encoding,
-        delimiter=delimiter,
-        item_element=item_element,
-        mapping=mapping,
-        currency=currency,
-        limits=limits,
-    ).report
+    with answer_or_refuse():
+        return analyse(
+            source,
+            profile=profile,
+            format=format,
+            encoding=encoding,
+            delimiter=delimiter,
+            item_element=item_element,
+            mapping=mapping,
+            currency=currency,
+            limits=limits,
+        ).report

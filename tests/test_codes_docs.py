@@ -62,6 +62,8 @@ def test_codes_are_stable_slugs() -> None:
 # Pages whose example input cannot be written literally in Markdown (bytes in another encoding,
 # a 5,000-character value, an invisible control character): the example is described instead.
 NOT_LITERAL = {"encoding-invalid-bytes", "encoding-not-utf8", "description-too-long", "text-control-characters"}
+# Pages whose example command needs options; the page shows the same command.
+OPTIONS = {"feed-partial": ["--max-items", "2", "--partial"]}
 
 
 @pytest.mark.parametrize("code", sorted(set(CODES) - NOT_LITERAL))
@@ -73,7 +75,9 @@ def test_page_example_prints_what_the_page_says(code: str, tmp_path: Path, monke
     path = tmp_path / f"feed.{feed[0]}"
     path.write_bytes(feed[1].encode("utf-8"))
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(main, ["validate", path.name])
+    options = OPTIONS.get(code, [])
+    assert f"feedcheck validate {' '.join([*options, path.name])}" in text, f"{code}: the page shows another command"
+    result = CliRunner().invoke(main, ["validate", *options, path.name])
     printed = result.output.splitlines()
     for kind, body in blocks:
         if kind == "text":

@@ -40,6 +40,7 @@ class Expect(NamedTuple):
     field: str | None = None  # the field the issue is about (None: not checked)
     currency: str | None = "EUR"  # the default currency passed to validate()
     always: bool = False  # the issue is raised even with count 0 (a file-level finding)
+    limits: feedcheck.Limits | None = None  # the limits passed to validate()
 
 
 LONG_TITLE_A = ("Blue Cotton Shirt " * 9)[:151]  # 151 characters, the last one "o"
@@ -59,6 +60,9 @@ EXPECTED: dict[str, Expect] = {
     # P002 (line 3) lacks its last field (color), P004 (line 5) has a 16th, non-empty field.
     # A header and no record (count 0: the issue is about the file, not about items).
     "feed-empty": Expect("feed-empty.csv", 0, [], always=True),
+    # Five clean products, read with an item limit of 3 and a partial report asked for: the
+    # count is the products checked, the issue names no line.
+    "feed-partial": Expect("feed-partial.csv", 3, [], limits=feedcheck.Limits(max_items=3, partial=True)),
     "csv-ragged-row": Expect("csv-ragged-row.csv", 2, [3, 5], values=["14 fields", "16 fields"]),
     # P003 (line 4) and P005 (line 6) end with an extra comma.
     "csv-trailing-delimiter": Expect("csv-trailing-delimiter.csv", 2, [4, 6]),
@@ -388,7 +392,7 @@ def test_every_code_has_a_fixture() -> None:
 
 @pytest.mark.parametrize(("code", "expect"), _params())
 def test_code_fires_exactly_where_expected(code: str, expect: Expect) -> None:
-    report = feedcheck.validate(FIXTURES / expect.fixture, currency=expect.currency)
+    report = feedcheck.validate(FIXTURES / expect.fixture, currency=expect.currency, limits=expect.limits)
 
     found = [i for i in report.issues if i.code == code]
     if expect.count == 0 and not expect.always:

@@ -16,6 +16,7 @@ def test_public_names_are_pinned() -> None:
         "FeedError",
         "FieldReport",
         "FieldSpec",
+        "InternalError",
         "Issue",
         "LimitExceededError",
         "Limits",
@@ -26,6 +27,7 @@ def test_public_names_are_pinned() -> None:
         "Report",
         "Severity",
         "Source",
+        "SourceTypeError",
         "Tier",
         "UndecodableError",
         "UnsafeInputError",
@@ -48,6 +50,7 @@ def test_every_refusal_is_a_feed_error() -> None:
         "UndecodableError",
         "MalformedFeedError",
         "UnsupportedCompressionError",
+        "InternalError",
     ):
         assert issubclass(getattr(feedcheck, name), feedcheck.FeedError)
 
