@@ -190,7 +190,7 @@ def xml_parser_options() -> dict[str, object]:
 
 
 _ROOT_START = re.compile(r"<(?![?!])")
-_COMMENT_OR_PI = re.compile(r"<!--.*?-->|<\?.*?\?>", re.DOTALL)
+_COMMENT_OR_PI = re.compile(r"<!--.*?(?:-->|\Z)|<\?.*?(?:\?>|\Z)", re.DOTALL)  # cut off by the head
 
 
 def _markup_text(head: bytes) -> str:
