@@ -19,7 +19,6 @@ import socket
 import subprocess
 import sys
 import zipfile
-import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -238,10 +237,12 @@ def test_gzip_over_the_decompressed_limit_is_refused(tmp_path: Path) -> None:
 
 def test_zip_bomb_is_refused(tmp_path: Path) -> None:
     feed = tmp_path / "bomb.zip"
-    with zipfile.ZipFile(feed, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        with archive.open("feed.csv", "w") as member:
-            for chunk in _deflated_lines(64):
-                member.write(chunk)
+    with (
+        zipfile.ZipFile(feed, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive,
+        archive.open("feed.csv", "w") as member,
+    ):
+        for chunk in _deflated_lines(64):
+            member.write(chunk)
     assert attack(feed)["kind"] == "LimitExceededError"
 
 
@@ -367,7 +368,7 @@ def test_a_damaged_deflate_stream_in_a_zip_is_refused(tmp_path: Path) -> None:
     with zipfile.ZipFile(feed, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("feed.csv", CSV_HEADER + CSV_LINE * 5_000)
     data = bytearray(feed.read_bytes())
-    start = data.index(zlib.compress(b"")[:0] + b"feed.csv") + len("feed.csv")
+    start = data.index(b"feed.csv") + len("feed.csv")  # the local header; the deflate data follows
     for offset in range(start + 200, start + 400):
         data[offset] ^= 0x5A
     feed.write_bytes(bytes(data))
