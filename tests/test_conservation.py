@@ -20,7 +20,7 @@ from tests.test_convert import csv_records, xml_records
 
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # Characters XML 1.0 can hold (the XML variant needs them); CSV gets the same values.
-text = st.text(alphabet=st.sampled_from(list("ab Z0é€,;|\"'<>&\n\t/.-💡") + ["\u00a0", "\u2028"]), max_size=10)
+text = st.text(alphabet=st.sampled_from([*"ab Z0é€,;|\"'<>&\n\t/.-💡", "\u00a0", "\u2028"]), max_size=10)
 titles = st.one_of(st.just(""), text, st.just("Lampe de chevet"))
 links = st.sampled_from(["", "https://shop.example/p", "shop.example/p", "javascript:alert(1)", "https://a b"])
 prices = st.sampled_from(["", "12,50 €", "12.50 EUR", "dix euros", "0", "-3 EUR", "1.299,00", "EUR"])
