@@ -91,8 +91,8 @@ class _CappedReader(io.RawIOBase):
             most, compressed = self._ratio
             if self.count > most * max(compressed(), 1):
                 raise LimitExceededError(
-                    f"The archive expands more than {most} times (over {self.count:,} bytes from "
-                    f"{compressed():,}): this looks like a decompression bomb, not a feed."
+                    f"The archive expands more than {most} times ({self.count:,} bytes from "
+                    f"{compressed():,} compressed bytes so far): this looks like a decompression bomb, not a feed."
                 )
         buffer[:n] = data
         return n
