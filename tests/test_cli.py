@@ -167,3 +167,33 @@ def test_convert_to_standard_output_keeps_the_summary_on_stderr(fixtures: Path) 
     assert proc.stdout == (fixtures / "golden" / "sample_feed.xml").read_text(encoding="utf-8")
     assert proc.stderr.startswith(f"{fixtures / 'sample_feed.csv'}: wrote 5 of 5 products to standard output\n")
     assert run("convert", str(fixtures / "sample_feed.csv"), "--xml", "-", "--csv", "-").returncode == 2
+
+
+def test_item_limit_refuses_with_exit_3_or_checks_the_first_items_with_partial(fixtures: Path) -> None:
+    feed = str(fixtures / "sample_feed.csv")
+    refused = run("validate", feed, "--max-items", "3")
+    assert (refused.returncode, refused.stdout) == (3, "")
+    assert refused.stderr == "feedcheck: cannot use this file: The feed has over 3 records, the limit.\n"
+    partial = CliRunner().invoke(main, ["validate", feed, "--max-items", "3", "--partial", "--format", "json"])
+    data = json.loads(partial.output)
+    assert (data["items"], data["partial"]) == (3, True)
+    assert [i["count"] for i in data["issues"] if i["code"] == "feed-partial"] == [3]
+
+
+def test_byte_limit_refuses_with_exit_3(fixtures: Path) -> None:
+    result = run("validate", str(fixtures / "sample_feed.csv"), "--max-bytes", "100")
+    assert result.returncode == 3
+    assert result.stderr.startswith("feedcheck: cannot use this file: The feed is ")
+    assert result.stderr.endswith(" bytes, over the limit of 100 bytes.\n")
+
+
+def test_an_internal_error_exits_4_with_one_line(fixtures: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise KeyError("oops")
+
+    monkeypatch.setattr(sys.modules["feedcheck.validate"], "build_canonical", broken)
+    result = CliRunner().invoke(main, ["validate", str(fixtures / "sample_feed.csv")])
+    assert result.exit_code == 4
+    assert result.output == (
+        "feedcheck: feedcheck failed on this file (KeyError: 'oops'); this is a bug in feedcheck, please report it.\n"
+    )
