@@ -133,22 +133,32 @@ def _decode_collecting(data: bytes, encoding: str, offset: int, bom: bool) -> tu
         del _collector.sink
 
 
-def _count_fields(lines: list[str], delimiter: str) -> list[int]:
-    reader = csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter, quotechar='"', strict=False)
+def _count_fields(text: str, delimiter: str) -> list[int]:
+    """Field count of every non-blank record of ``text`` (quoted line breaks stay inside)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', strict=False)
     try:
-        return [len(row) for row in reader if row]
+        return [len(row) for row in reader if any(cell.strip() for cell in row) or len(row) > 1]
     except csv.Error:
         return []
 
 
+_LINE_END = re.compile(r"\r\n|\r|\n")  # only these end a CSV line (not U+2028, U+0085, form feed ...)
+
+
 def sniff_delimiter(text: str) -> str:
-    """Choose among , ; tab | the delimiter giving the most consistent field count over whole lines."""
-    lines = [line for line in text[:200_000].splitlines()[:201] if line.strip()]
-    if len(lines) > 1 and not text[:200_000].endswith(("\n", "\r")) and len(text) > 200_000:
-        lines = lines[:-1]  # a line cut by the sample would skew the counts
+    """Choose among , ; tab | the delimiter giving the most consistent field count over the
+    records of the first 200,000 characters. A delimiter the header line does not hold is
+    not a candidate (unless none is there)."""
+    sample = text[:200_000]
+    if len(text) > len(sample):
+        ends = list(_LINE_END.finditer(sample))
+        if ends:
+            sample = sample[: ends[-1].end()]  # a line cut by the sample would skew the counts
+    first = next((line for line in _LINE_END.split(sample) if line.strip()), "")
+    candidates = [d for d in DELIMITERS if d in first] or list(DELIMITERS)
     best, best_score = ",", (0.0, 0)
-    for delimiter in DELIMITERS:
-        counts = _count_fields(lines, delimiter)
+    for delimiter in candidates:
+        counts = _count_fields(sample, delimiter)
         if not counts:
             continue
         mode, freq = Counter(counts).most_common(1)[0]

@@ -11,14 +11,13 @@ column order, a repeated element per value of a multi-valued field, empty fields
 
 from __future__ import annotations
 
-import io
 from typing import IO
 
 import polars as pl
 
 from feedcheck.checks.base import MULTI_SEP
 
-BATCH = 50_000
+BATCH = 200_000
 XML_HEAD = b'<?xml version="1.0" encoding="UTF-8"?>\n<products>\n'
 XML_TAIL = b"</products>\n"
 
@@ -33,35 +32,42 @@ def csv_columns(frame: pl.DataFrame, multi: set[str]) -> pl.DataFrame:
 def write_csv(frame: pl.DataFrame, multi: set[str], out: IO[bytes]) -> None:
     for start in range(0, max(frame.height, 1), BATCH):
         batch = csv_columns(frame.slice(start, BATCH), multi)
-        buffer = io.BytesIO()
-        batch.write_csv(buffer, include_header=start == 0, line_terminator="\n", quote_style="necessary")
-        out.write(buffer.getvalue())
+        batch.write_csv(out, include_header=start == 0, line_terminator="\n", quote_style="necessary")
 
 
 def _escape(value: pl.Expr) -> pl.Expr:
-    return (
-        value.str.replace_all("&", "&amp;", literal=True)
-        .str.replace_all("<", "&lt;", literal=True)
-        .str.replace_all(">", "&gt;", literal=True)
-    )
+    return value.str.replace_many(["&", "<", ">"], ["&amp;", "&lt;", "&gt;"])
 
 
 def xml_records(frame: pl.DataFrame, multi: set[str]) -> pl.Expr:
+    """One string per record, ``<product>`` to ``</product>\\n``, empty fields left out. Only
+    the columns holding ``&``, ``<`` or ``>`` are escaped; a column with no empty value gives
+    its tags and values straight to one ``concat_str`` (no string per tagged value)."""
+    if not frame.width:
+        return pl.lit("  <product>\n  </product>\n").repeat_by(pl.len()).list.first()
+    stats = frame.select(
+        *(pl.col(c).str.contains("[&<>]").any().alias(f"markup:{c}") for c in frame.columns),
+        *(pl.col(c).null_count().alias(f"nulls:{c}") for c in frame.columns),
+    ).row(0, named=True)
     parts: list[pl.Expr] = [pl.lit("  <product>\n")]
     for name in frame.columns:
         open_tag, close_tag = f"    <{name}>", f"</{name}>\n"
-        value = _escape(pl.col(name))
+        value = _escape(pl.col(name)) if stats[f"markup:{name}"] else pl.col(name)
         if name in multi:
             value = value.str.replace_all(MULTI_SEP, close_tag + open_tag, literal=True)
-        parts.append(pl.when(pl.col(name).is_not_null()).then(open_tag + value + close_tag).otherwise(pl.lit("")))
+        if stats[f"nulls:{name}"]:
+            parts.append(open_tag + value + close_tag)  # null where the field is empty: left out
+        else:
+            parts += [pl.lit(open_tag), value, pl.lit(close_tag)]
     parts.append(pl.lit("  </product>\n"))
-    return pl.concat_str(parts)
+    return pl.concat_str(parts, ignore_nulls=True)
 
 
 def write_xml(frame: pl.DataFrame, multi: set[str], out: IO[bytes]) -> None:
     out.write(XML_HEAD)
     record = xml_records(frame, multi)
     for start in range(0, frame.height, BATCH):
-        text = frame.slice(start, BATCH).select(record.alias("r")).get_column("r").str.join("")
-        out.write(text.item().encode("utf-8"))
+        batch = frame.slice(start, BATCH).select(record.alias("r"))
+        # Each record string ends with its own newline: written as it is, unquoted.
+        batch.write_csv(out, include_header=False, quote_style="never", line_terminator="")
     out.write(XML_TAIL)
