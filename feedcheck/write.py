@@ -43,12 +43,14 @@ def xml_records(frame: pl.DataFrame, multi: set[str]) -> pl.Expr:
     """One string per record, ``<product>`` to ``</product>\\n``, empty fields left out. Only
     the columns holding ``&``, ``<`` or ``>`` are escaped; a column with no empty value gives
     its tags and values straight to one ``concat_str`` (no string per tagged value)."""
-    if not frame.width:
-        return pl.lit("  <product>\n  </product>\n").repeat_by(pl.len()).list.first()
-    stats = frame.select(
-        *(pl.col(c).str.contains("[&<>]").any().alias(f"markup:{c}") for c in frame.columns),
-        *(pl.col(c).null_count().alias(f"nulls:{c}") for c in frame.columns),
-    ).row(0, named=True)
+    stats = (
+        frame.select(
+            *(pl.col(c).str.contains("[&<>]").any().alias(f"markup:{c}") for c in frame.columns),
+            *(pl.col(c).null_count().alias(f"nulls:{c}") for c in frame.columns),
+        ).row(0, named=True)
+        if frame.width
+        else {}
+    )
     parts: list[pl.Expr] = [pl.lit("  <product>\n")]
     for name in frame.columns:
         open_tag, close_tag = f"    <{name}>", f"</{name}>\n"
