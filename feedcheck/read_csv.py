@@ -194,7 +194,8 @@ def _polars_read(text_utf8: bytes, delimiter: str, names: list[str]) -> pl.DataF
             raise_if_empty=False,
         )
     except pl.exceptions.ComputeError as exc:
-        if "utf-8" in str(exc).lower() or "utf8" in str(exc).lower():
+        # Only polars' own message: the text of other errors quotes the data, which may say "utf-8".
+        if str(exc).lower().startswith(("invalid utf-8", "invalid utf8")):
             raise NotUtf8 from None
         return None
     except pl.exceptions.PolarsError:
