@@ -26,6 +26,16 @@ FORBIDDEN = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\ufffe\\uffff]"
 EXTRA_PREFIX = "extra_"
 
 
+def _dirty(multi: bool) -> str:
+    """Values the cleaning would change: a CR, a forbidden character, a space at either end,
+    nothing at all; for a multi-valued field, also an empty value or spaces around one."""
+    forbidden = FORBIDDEN_MULTI if multi else FORBIDDEN
+    pattern = f"\\r|{forbidden}|^\\s|\\s$|^$"
+    return pattern + (
+        f"|\\s{MULTI_SEP}|{MULTI_SEP}\\s|{MULTI_SEP}{MULTI_SEP}|^{MULTI_SEP}|{MULTI_SEP}$" if multi else ""
+    )
+
+
 @dataclass
 class Normalised:
     frame: pl.DataFrame  # one String column per written field, profile order, extras last
@@ -101,17 +111,28 @@ def build_output(frame: pl.DataFrame, ctx: Context, extra: pl.DataFrame | None =
     out = frame.select(exprs)
     if extra is not None and extra.width:
         out = out.hstack(extra)
-    cleaned = []
+    # Most columns come out of the canonical frame already trimmed, with no CR, no forbidden
+    # character and no empty string: one pattern per column finds the others, and only those
+    # are cleaned.
+    dirty = (
+        out.select(pl.col(n).str.contains(_dirty(n in multi)).any().fill_null(False).alias(n) for n in out.columns).row(
+            0, named=True
+        )
+        if out.width
+        else {}
+    )
+    cleaned, removed = [], {}
     for name in out.columns:
+        if not dirty[name]:
+            cleaned.append(pl.col(name))
+            continue
         forbidden = FORBIDDEN_MULTI if name in multi else FORBIDDEN
+        removed[name] = int(out.select(pl.col(name).str.contains(forbidden).sum()).item())
         value = pl.col(name).str.replace_all("\r\n?", "\n").str.replace_all(forbidden, "").str.strip_chars()
         if name in multi:  # each of several values trimmed, empty ones dropped
             value = value.str.replace_all(f"\\s*{MULTI_SEP}[\\s{MULTI_SEP}]*", MULTI_SEP).str.strip_chars(MULTI_SEP)
         cleaned.append(pl.when(value.str.len_bytes() > 0).then(value).alias(name))
-    counts = out.select(
-        [(pl.col(n).str.contains(FORBIDDEN_MULTI if n in multi else FORBIDDEN)).sum().alias(n) for n in out.columns]
-    )
-    removed = {n: int(v) for n, v in counts.row(0, named=True).items() if v} if out.width else {}
+    removed = {name: count for name, count in removed.items() if count}
     out = out.select(cleaned)
     # Fields no product fills are left out of both outputs alike.
     filled = out.select(pl.all().is_not_null().any()).row(0, named=True) if out.width else {}
