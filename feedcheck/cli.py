@@ -7,6 +7,7 @@ used as a feed (one line on stderr); 4 an internal error (a bug: one line on std
 from __future__ import annotations
 
 import difflib
+import os
 import sys
 from collections.abc import Callable
 from typing import Any, BinaryIO, TypeVar
@@ -61,6 +62,13 @@ _READ_OPTIONS = (
     click.option("--max-bytes", type=click.IntRange(min=1), default=None, help="Refuse feeds larger than this."),
     click.option("--max-items", type=click.IntRange(min=1), default=None, help="Refuse feeds with more records."),
     click.option(
+        "--workers",
+        type=click.IntRange(min=1),
+        default=min(os.cpu_count() or 1, 2),
+        show_default="2 on a machine of 2 cores or more",
+        help="Processes reading a big XML file (2: two halves at once).",
+    ),
+    click.option(
         "--partial", is_flag=True, default=False, help="Past --max-items, check the first records instead of refusing."
     ),
 )
@@ -84,6 +92,7 @@ def _read_arguments(read: dict[str, Any]) -> dict[str, Any]:
         "mapping": list(read["maps"]),
         "currency": read["currency"],
         "limits": _limits(read["max_bytes"], read["max_items"], read["partial"]),
+        "workers": read["workers"],
     }
 
 

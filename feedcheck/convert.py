@@ -94,6 +94,7 @@ def convert(
     mapping: MapOption = None,
     currency: str | None = None,
     limits: Limits | None = None,
+    workers: int = 1,
 ) -> ConvertResult:
     """Write the feed as a normalised CSV and/or XML (paths or binary streams).
 
@@ -114,6 +115,7 @@ def convert(
             mapping=mapping,
             currency=currency,
             limits=limits,
+            workers=workers,
         )
         frame = analysis.frame
         extra = None

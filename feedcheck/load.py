@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import polars as pl
 from lxml import etree
 
+from feedcheck import split_xml
 from feedcheck.errors import LimitExceededError, NotAFeedError, UsageError
 from feedcheck.limits import Limits
 from feedcheck.read_csv import LINE, NotUtf8, RawIssue, read_csv
@@ -38,6 +39,7 @@ class ReadOptions:
     delimiter: str | None = None
     item_element: str | None = None
     limits: Limits = field(default_factory=lambda: Limits())
+    workers: int = 1  # processes that may read one XML file (2: two halves at once)
 
 
 @dataclass
@@ -180,7 +182,12 @@ def load(source_like: SourceLike, options: ReadOptions) -> Table:
     source.encoding = options.encoding or xml_declared_encoding(head) or "utf-8"
     source.bom = detect_bom(head)[0] is not None
     source.item_element = item.path
-    xml = read_xml(opened.open, item, options.limits, encoding)
+    xml = None
+    if opened.plain_file is not None and options.workers > 1:
+        cut = split_xml.plan(opened.plain_file, head, item, options.limits)
+        xml = split_xml.read_xml_halves(cut, item, options.limits, encoding) if cut else None
+    if xml is None:
+        xml = read_xml(opened.open, item, options.limits, encoding)
     if xml.frame.height == 0:
         raise NotAFeedError(f"The XML has no <{item.path.rsplit('/', 1)[-1]}> records.")
     return _within_limits(Table(xml.frame, xml.columns, source, xml.issues, xml.multi, xml.partial), options.limits)

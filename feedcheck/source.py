@@ -153,6 +153,11 @@ class Opened:
         )
         return io.BufferedReader(capped, _CHUNK)
 
+    @property
+    def plain_file(self) -> Path | None:
+        """The path, when the feed is an uncompressed file on disk (it can be read in pieces)."""
+        return self._path if self.compression is None else None
+
     def head(self, size: int = 1 << 16) -> bytes:
         with self.open() as stream:
             return stream.read(size)
