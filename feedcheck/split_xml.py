@@ -184,12 +184,15 @@ def read_xml_halves(cut: Cut, item: ItemElement, limits: Limits, encoding: str |
     job = Job(path=path, pieces=second_half, tag=item.tag, item_path=item.path, limits=limits, encoding=encoding)
     # A fresh interpreter, not multiprocessing: fork is unsafe beside polars' threads, and spawn
     # would run the caller's main module again.
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "feedcheck.xml_worker"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+    try:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "feedcheck.xml_worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+    except OSError:  # no interpreter to start (embedded Python): one piece it is
+        return None
     # The worker's output is drained by a thread (blocked in I/O, without the GIL) while this
     # process reads the first half: a full pipe would stall the worker.
     with ThreadPoolExecutor(max_workers=1) as pool:

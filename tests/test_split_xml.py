@@ -103,3 +103,14 @@ def test_the_item_limit_counts_both_halves(tmp_path: Path, cut_anything: list[bo
         feedcheck.validate(feed, workers=2, limits=feedcheck.Limits(max_items=30))
     with pytest.raises(feedcheck.LimitExceededError, match="over 10 records"):
         feedcheck.validate(feed, workers=2, limits=feedcheck.Limits(max_items=10))
+
+
+def test_without_an_interpreter_to_start_the_file_is_read_in_one_piece(
+    tmp_path: Path, cut_anything: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    feed = tmp_path / "feed.xml"
+    feed.write_text(rss([record(n) for n in range(1, 11)]))
+    monkeypatch.setattr(split_xml.sys, "executable", str(tmp_path / "no-such-python"))
+    one, two = both(feed)
+    assert cut_anything == [False]
+    assert one == two
