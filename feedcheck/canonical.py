@@ -19,13 +19,21 @@ class Canonical:
     several: set[str]  # single-valued fields some record gave several values (repeated XML elements)
 
 
-def _clean(column: str) -> pl.Expr:
+# A value that trimming or emptiness would change: spaces at either end, or nothing at all.
+_UNTRIMMED = r"^\s|\s$|^$"
+
+
+def _clean(column: str, dirty: set[str]) -> pl.Expr:
+    """The column trimmed, with empty values as null. Most columns need neither (the readers
+    give null for an empty cell): those are taken as they are, without copying a string."""
+    if column not in dirty:
+        return pl.col(column)
     value = pl.col(column).str.strip_chars()
     return pl.when(value.str.len_bytes() > 0).then(value)
 
 
-def _first_filled(columns: list[str]) -> pl.Expr:
-    exprs = [_clean(c) for c in columns]
+def _first_filled(columns: list[str], dirty: set[str]) -> pl.Expr:
+    exprs = [_clean(c, dirty) for c in columns]
     return exprs[0] if len(exprs) == 1 else pl.coalesce(exprs)
 
 
@@ -37,6 +45,15 @@ def build_canonical(table: Table, mapping: ColumnMapping, profile: Profile) -> C
     the buyer pays, and the column mapped to ``price`` (or ``regular_price``) becomes the
     regular price for that item."""
     columns = {name: list(cols) for name, cols in mapping.columns.items()}
+    used = sorted(
+        {c for cols in columns.values() for c in cols} | ({mapping.sale_price} if mapping.sale_price else set())
+    )
+    found = (
+        table.frame.select(pl.col(c).str.contains(_UNTRIMMED).any().alias(c) for c in used).row(0, named=True)
+        if used
+        else {}
+    )
+    dirty = {c for c, hit in found.items() if hit}
     exprs: list[pl.Expr] = [pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(ITEM), pl.col(LINE)]
     several: set[str] = set()
     sale = mapping.sale_price
@@ -44,7 +61,7 @@ def build_canonical(table: Table, mapping: ColumnMapping, profile: Profile) -> C
         if spec.name in ("price", "regular_price") and sale is not None:
             continue
         if spec.name in columns:
-            value = _first_filled(columns[spec.name])
+            value = _first_filled(columns[spec.name], dirty)
             if spec.multi and spec.kind == "url":
                 # A cell listing several URLs (Google: commas; Meta: , ; | or spaces) holds the
                 # same values as repeated XML elements: split them the same way.
@@ -62,14 +79,14 @@ def build_canonical(table: Table, mapping: ColumnMapping, profile: Profile) -> C
         regular_cols = columns.get("regular_price", [])
         base = price_cols or regular_cols
         own_regular = regular_cols if price_cols else []
-        sale_value = _clean(sale)
+        sale_value = _clean(sale, dirty)
         if not base:
             exprs.append(sale_value.alias("price"))
             columns["price"] = [sale]
         else:
-            exprs.append(pl.coalesce(sale_value, _first_filled(base)).alias("price"))
-            own = _first_filled(own_regular) if own_regular else pl.lit(None, dtype=pl.String)
-            regular = pl.when(sale_value.is_not_null()).then(_first_filled(base)).otherwise(own)
+            exprs.append(pl.coalesce(sale_value, _first_filled(base, dirty)).alias("price"))
+            own = _first_filled(own_regular, dirty) if own_regular else pl.lit(None, dtype=pl.String)
+            regular = pl.when(sale_value.is_not_null()).then(_first_filled(base, dirty)).otherwise(own)
             exprs.append(regular.alias("regular_price"))
             columns["price"] = [sale, *base]
             columns["regular_price"] = [*base, *own_regular]
