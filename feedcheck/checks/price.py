@@ -179,7 +179,9 @@ def derive_frame(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
         target = helper(spec.name, "p")
         distinct = frame.select(pl.col(spec.name).unique().drop_nulls())
         parsed = with_parsed_price(distinct, spec.name, target, shipping=spec.name == "shipping_cost")
-        frame = frame.join(parsed, on=spec.name, how="left", maintain_order="left")
+        # Joined on the key column alone: a join of the whole frame would copy every column.
+        joined = frame.select(spec.name).join(parsed, on=spec.name, how="left", maintain_order="left")
+        frame = frame.with_columns(joined.get_column(target))
     return frame
 
 
