@@ -14,8 +14,8 @@ class Limits(BaseModel):
     biggest catalogues merchants send: a 1 GiB upload, 2 GiB once decompressed, and at most 100
     decompressed bytes per compressed byte past the first 16 MiB (real feeds compress 5 to 30
     times; a decompression bomb, thousands of times), three million products, 2,000 columns,
-    a million characters in one value. Holding a feed costs about three times its
-    decompressed size in memory.
+    a million characters in one value. Holding a feed costs up to four times its
+    decompressed size in memory (CSV; about twice for XML).
     """
 
     model_config = ConfigDict(frozen=True)
