@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import io
 import json
 import os
 import random
@@ -23,6 +24,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+import feedcheck
 
 SECONDS = 10  # generous: the slowest attack takes well under a second here
 PEAK_MB = 400  # the child's peak RSS; importing polars and lxml takes about 120 MB
@@ -373,3 +376,21 @@ def test_a_damaged_deflate_stream_in_a_zip_is_refused(tmp_path: Path) -> None:
         data[offset] ^= 0x5A
     feed.write_bytes(bytes(data))
     assert attack(feed)["kind"] == "UnsupportedCompressionError"
+
+
+def test_stray_undecodable_bytes_are_read_and_reported_with_their_line(tmp_path: Path) -> None:
+    """A UTF-8 feed with one Latin-1 byte (0xE9 in P2's title): the byte is read as Windows-1252
+    ("Café"), reported on line 3, and every record is kept."""
+    feed = tmp_path / "stray.csv"
+    feed.write_bytes(
+        CSV_HEADER + "P1,Théière,".encode() + CSV_LINE[10:] + b"P2,Caf\xe9,https://s.example/p/2,x,1 EUR\n"
+    )
+    answer = attack(feed)
+    assert (answer["kind"], answer["items"]) == ("Report", 2)
+    report = json.loads(str(answer["text"]))
+    assert report["source"]["encoding"] == "utf-8"
+    stray = next(i for i in report["issues"] if i["code"] == "encoding-invalid-bytes")
+    assert (stray["count"], [(e["line"], e["id"]) for e in stray["examples"]]) == (1, [(3, "P2")])
+    out = io.BytesIO()
+    feedcheck.convert(feed, csv=out)
+    assert [line.split(",")[1] for line in out.getvalue().decode("utf-8").splitlines()[1:]] == ["Théière", "Café"]
