@@ -47,6 +47,18 @@ class Rule:
     column: str | None = None  # the source column, filled in by the engine
 
 
+def on_rows(frame: pl.DataFrame, rows: pl.Series, exprs: list[pl.Expr], base: pl.DataFrame) -> pl.DataFrame:
+    """``base`` with its values at ``rows`` replaced by ``exprs`` evaluated on those rows of
+    ``frame`` alone (one output column per column of ``base``, same names).
+
+    The fast paths of the costly rules: a cheap pattern vouches for most values (``base`` holds
+    their result), the full rules run on the few others."""
+    if not len(rows):
+        return base
+    found = frame[rows].select(exprs)
+    return pl.DataFrame([base.get_column(name).scatter(rows, found.get_column(name)) for name in base.columns])
+
+
 def helper(field: str, name: str) -> str:
     """Name of a derived column: ``helper("price", "amount")`` -> ``__price__amount``."""
     return f"__{field}__{name}"

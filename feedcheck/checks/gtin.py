@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from feedcheck.checks.base import Context, Rule, helper
+from feedcheck.checks.base import Context, Rule, helper, on_rows
 
 _SCIENTIFIC = r"^\d(?:[.,]\d+)?[eE]\+?\d+$"
 _SPLIT_CODES = "[,;|\x1f]"  # between several codes in one cell (or repeated XML elements)
@@ -108,11 +108,9 @@ def classify(codes: pl.Series) -> pl.Series:
     frame = pl.DataFrame({"code": codes})
     code = pl.col("code")
     plain = frame.select(code.str.contains(_PLAIN).fill_null(False)).to_series()
-    problems = frame.select(pl.when(pl.lit(plain)).then(_classify_plain(code))).to_series()
+    problems = frame.select(pl.when(pl.lit(plain)).then(_classify_plain(code)).alias("problem"))
     rows = frame.select(code.is_not_null() & ~pl.lit(plain)).to_series().arg_true()
-    if len(rows):
-        problems = problems.scatter(rows, frame[rows].select(_classify(code)).to_series())
-    return problems.alias("problem")
+    return on_rows(frame, rows, [_classify(code).alias("problem")], problems).to_series()
 
 
 def derive(ctx: Context) -> list[pl.Expr]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from feedcheck.checks.base import MULTI_SEP, Context, Rule, helper
+from feedcheck.checks.base import MULTI_SEP, Context, Rule, helper, on_rows
 
 # Schemes that are no web page at all; anything else without http(s):// is not absolute.
 _SCHEME = r"(?i)^\s*(javascript|vbscript|data|file|ftp|ftps|sftp|mailto|tel|about|blob|chrome|ws|wss):"
@@ -70,14 +70,9 @@ def _hits(urls: pl.Series, image: bool, single: bool) -> pl.DataFrame:
     url = pl.col("url")
     plain = url.str.contains(_PLAIN_IMAGE if image else _PLAIN) & ~url.str.contains(_LOCAL_TLD)
     rows = frame.select((url.is_not_null() & ~plain).fill_null(False)).to_series().arg_true()
-    codes = [code for code, _, _ in _checks(url, url, url, image, single)]
-    out = pl.DataFrame({code: np.zeros(len(urls), dtype=bool) for code in codes})
-    if len(rows):
-        few = frame[rows].with_columns(_host(url).alias("host"), _path(url).alias("path"))
-        checks = _checks(url, pl.col("host"), pl.col("path"), image, single)
-        found = few.select([mask.fill_null(False).alias(code) for code, mask, _ in checks])
-        out = pl.DataFrame([out.get_column(code).scatter(rows, found.get_column(code)) for code in codes])
-    return out
+    checks = _checks(url, _host(url), _path(url), image, single)
+    base = pl.DataFrame({code: np.zeros(len(urls), dtype=bool) for code, _, _ in checks})
+    return on_rows(frame, rows, [mask.fill_null(False).alias(code) for code, mask, _ in checks], base)
 
 
 def _multi_columns(frame: pl.DataFrame, name: str) -> list[pl.Series]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from feedcheck.checks.base import Context, Rule, helper
+from feedcheck.checks.base import Context, Rule, helper, on_rows
 
 TITLE_MAX = 150  # Google; Meta allows 200, Kelkoo 80
 DESCRIPTION_MAX = 5000  # Google
@@ -27,15 +27,13 @@ def derive_frame(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     with both patterns over the column, then each pattern on the few values that matched."""
     flags: list[pl.Series] = []
     for spec in ctx.fields_of(*TEXT_KINDS):
-        suspect = frame.select(pl.col(spec.name).str.contains(_EITHER).fill_null(False)).to_series()
-        mojibake = pl.Series(helper(spec.name, "mojibake"), [False] * frame.height, dtype=pl.Boolean)
-        control = pl.Series(helper(spec.name, "control"), [False] * frame.height, dtype=pl.Boolean)
-        rows = suspect.arg_true()
-        if len(rows):
-            few = frame.select(pl.col(spec.name).gather(rows))
-            mojibake = mojibake.scatter(rows, few.select(pl.col(spec.name).str.contains(_MOJIBAKE)).to_series())
-            control = control.scatter(rows, few.select(pl.col(spec.name).str.contains(_CONTROL)).to_series())
-        flags += [mojibake, control]
+        value = pl.col(spec.name)
+        rows = frame.select(value.str.contains(_EITHER).fill_null(False)).to_series().arg_true()
+        mojibake, control = helper(spec.name, "mojibake"), helper(spec.name, "control")
+        no = pl.repeat(False, frame.height, dtype=pl.Boolean, eager=True)
+        base = pl.DataFrame([no.alias(mojibake), no.alias(control)])
+        found = [value.str.contains(_MOJIBAKE).alias(mojibake), value.str.contains(_CONTROL).alias(control)]
+        flags += on_rows(frame, rows, found, base).get_columns()
     return frame.hstack(flags) if flags else frame
 
 
