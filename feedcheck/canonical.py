@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from feedcheck.checks.base import ITEM, LINE, MULTI_SEP, helper
+from feedcheck.checks.base import ITEM, LINE, MULTI_SEP, columns_matching, helper
 from feedcheck.load import Table
 from feedcheck.mapping import ColumnMapping
 from feedcheck.profile import Profile
@@ -48,12 +48,7 @@ def build_canonical(table: Table, mapping: ColumnMapping, profile: Profile) -> C
     used = sorted(
         {c for cols in columns.values() for c in cols} | ({mapping.sale_price} if mapping.sale_price else set())
     )
-    found = (
-        table.frame.select(pl.col(c).str.contains(_UNTRIMMED).any().alias(c) for c in used).row(0, named=True)
-        if used
-        else {}
-    )
-    dirty = {c for c, hit in found.items() if hit}
+    dirty = columns_matching(table.frame, dict.fromkeys(used, _UNTRIMMED))
     exprs: list[pl.Expr] = [pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(ITEM), pl.col(LINE)]
     several: set[str] = set()
     sale = mapping.sale_price

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from feedcheck.checks import price as price_checks
-from feedcheck.checks.base import MULTI_SEP, Context, helper
+from feedcheck.checks.base import MULTI_SEP, Context, columns_matching, helper
 from feedcheck.checks.vocabulary import VOCABULARIES
 from feedcheck.mapping import fold
 from feedcheck.profile import FieldSpec
@@ -114,16 +114,10 @@ def build_output(frame: pl.DataFrame, ctx: Context, extra: pl.DataFrame | None =
     # Most columns come out of the canonical frame already trimmed, with no CR, no forbidden
     # character and no empty string: one pattern per column finds the others, and only those
     # are cleaned.
-    dirty = (
-        out.select(pl.col(n).str.contains(_dirty(n in multi)).any().fill_null(False).alias(n) for n in out.columns).row(
-            0, named=True
-        )
-        if out.width
-        else {}
-    )
+    dirty = columns_matching(out, {name: _dirty(name in multi) for name in out.columns})
     cleaned, removed = [], {}
     for name in out.columns:
-        if not dirty[name]:
+        if name not in dirty:
             cleaned.append(pl.col(name))
             continue
         forbidden = FORBIDDEN_MULTI if name in multi else FORBIDDEN

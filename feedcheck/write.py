@@ -15,7 +15,7 @@ from typing import IO
 
 import polars as pl
 
-from feedcheck.checks.base import MULTI_SEP
+from feedcheck.checks.base import MULTI_SEP, columns_matching
 
 BATCH = 200_000
 XML_HEAD = b'<?xml version="1.0" encoding="UTF-8"?>\n<products>\n'
@@ -43,21 +43,15 @@ def xml_records(frame: pl.DataFrame, multi: set[str]) -> pl.Expr:
     """One string per record, ``<product>`` to ``</product>\\n``, empty fields left out. Only
     the columns holding ``&``, ``<`` or ``>`` are escaped; a column with no empty value gives
     its tags and values straight to one ``concat_str`` (no string per tagged value)."""
-    stats = (
-        frame.select(
-            *(pl.col(c).str.contains("[&<>]").any().alias(f"markup:{c}") for c in frame.columns),
-            *(pl.col(c).null_count().alias(f"nulls:{c}") for c in frame.columns),
-        ).row(0, named=True)
-        if frame.width
-        else {}
-    )
+    markup = columns_matching(frame, dict.fromkeys(frame.columns, "[&<>]"))
+    nulls = {c for c in frame.columns if frame.get_column(c).null_count()}
     parts: list[pl.Expr] = [pl.lit("  <product>\n")]
     for name in frame.columns:
         open_tag, close_tag = f"    <{name}>", f"</{name}>\n"
-        value = _escape(pl.col(name)) if stats[f"markup:{name}"] else pl.col(name)
+        value = _escape(pl.col(name)) if name in markup else pl.col(name)
         if name in multi:
             value = value.str.replace_all(MULTI_SEP, close_tag + open_tag, literal=True)
-        if stats[f"nulls:{name}"]:
+        if name in nulls:
             parts.append(open_tag + value + close_tag)  # null where the field is empty: left out
         else:
             parts += [pl.lit(open_tag), value, pl.lit(close_tag)]

@@ -59,6 +59,15 @@ def on_rows(frame: pl.DataFrame, rows: pl.Series, exprs: list[pl.Expr], base: pl
     return pl.DataFrame([base.get_column(name).scatter(rows, found.get_column(name)) for name in base.columns])
 
 
+def columns_matching(frame: pl.DataFrame, patterns: dict[str, str]) -> set[str]:
+    """The columns (keys of ``patterns``) where some value matches the column's pattern, in one
+    pass over the frame: whether a column needs a costly step (trimming, cleaning, escaping)."""
+    if not patterns:
+        return set()
+    found = frame.select(pl.col(c).str.contains(p).any().fill_null(False).alias(c) for c, p in patterns.items())
+    return {c for c, hit in found.row(0, named=True).items() if hit}
+
+
 def helper(field: str, name: str) -> str:
     """Name of a derived column: ``helper("price", "amount")`` -> ``__price__amount``."""
     return f"__{field}__{name}"
