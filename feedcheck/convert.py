@@ -14,12 +14,12 @@ from pydantic import BaseModel, Field
 from feedcheck.checks.base import ITEM, LINE
 from feedcheck.errors import answer_or_refuse
 from feedcheck.limits import Limits
-from feedcheck.normalise import build_output, extra_names
 from feedcheck.profile import Profile, Tier
+from feedcheck.read.source import SourceLike
 from feedcheck.report import Report
-from feedcheck.source import SourceLike
 from feedcheck.validate import Analysis, MapOption, analyse
-from feedcheck.write import write_csv, write_xml
+from feedcheck.write.canonical import write_csv, write_xml
+from feedcheck.write.normalise import build_output, extra_names
 
 Target = str | os.PathLike[str] | IO[bytes]
 

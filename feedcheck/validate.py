@@ -9,7 +9,6 @@ from typing import Literal
 
 import polars as pl
 
-from feedcheck.canonical import Canonical, build_canonical
 from feedcheck.checks import Context, derive_all, run_checks
 from feedcheck.checks.base import ITEM, LINE, make_issue
 from feedcheck.checks.currencies import ISO_4217
@@ -17,12 +16,13 @@ from feedcheck.checks.presence import missing_fields
 from feedcheck.codes import Severity
 from feedcheck.errors import UsageError, answer_or_refuse
 from feedcheck.limits import Limits
-from feedcheck.load import ReadOptions, Table, load
-from feedcheck.mapping import ColumnMapping, map_columns, parse_map_options
+from feedcheck.map.canonical import Canonical, build_canonical
+from feedcheck.map.columns import ColumnMapping, map_columns, parse_map_options
 from feedcheck.profile import Profile, Tier, load_profile
-from feedcheck.read_csv import RawIssue
+from feedcheck.read.csv_reader import RawIssue
+from feedcheck.read.load import ReadOptions, Table, load
+from feedcheck.read.source import SourceLike
 from feedcheck.report import Example, FieldReport, Issue, Missing, Report
-from feedcheck.source import SourceLike
 
 MapOption = dict[str, str] | Iterable[str] | None
 

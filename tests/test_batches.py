@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 import feedcheck
-from feedcheck import read_xml, write
+from feedcheck.read import xml_reader as read_xml
+from feedcheck.write import canonical as write
 from tests.conftest import FIXTURES
 
 FEEDS = [

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 import feedcheck
 from feedcheck import Issue, Report
 from feedcheck.cli import main
-from feedcheck.load import ReadOptions, load
+from feedcheck.read.load import ReadOptions, load
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SEP = "\x1f"  # how the XML reader joins the values of a repeated child (read_xml.MULTI_SEP)

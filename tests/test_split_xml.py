@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import feedcheck
-from feedcheck import split_xml
+from feedcheck.read import split_xml
 from tests.conftest import CORPUS, FIXTURES
 
 XML_FIXTURES = sorted(FIXTURES.glob("*.xml")) + (sorted(CORPUS.glob("*.xml")) if CORPUS.is_dir() else [])

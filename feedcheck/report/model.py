@@ -76,7 +76,7 @@ class Report(BaseModel):
         return [i for i in self.issues if i.severity == Severity.error]
 
     def to_text(self) -> str:
-        from feedcheck.render import render_text
+        from feedcheck.report.text import render_text
 
         return render_text(self)
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import polars as pl
 
 from feedcheck.checks.base import ITEM, LINE, MULTI_SEP, columns_matching, helper
-from feedcheck.load import Table
-from feedcheck.mapping import ColumnMapping
+from feedcheck.map.columns import ColumnMapping
 from feedcheck.profile import Profile
+from feedcheck.read.load import Table
 
 
 @dataclass

@@ -9,13 +9,11 @@ from dataclasses import dataclass, field
 import polars as pl
 from lxml import etree
 
-from feedcheck import split_xml
 from feedcheck.errors import LimitExceededError, NotAFeedError, UsageError
 from feedcheck.limits import Limits
-from feedcheck.read_csv import LINE, NotUtf8, RawIssue, read_csv
-from feedcheck.read_xml import read_xml
-from feedcheck.report import Source
-from feedcheck.sniff import (
+from feedcheck.read import split_xml
+from feedcheck.read.csv_reader import LINE, NotUtf8, RawIssue, read_csv
+from feedcheck.read.sniff import (
     ItemElement,
     TextEncoding,
     decode_text,
@@ -27,7 +25,9 @@ from feedcheck.sniff import (
     xml_declared_encoding,
     xml_parser_options,
 )
-from feedcheck.source import SourceLike, open_source
+from feedcheck.read.source import SourceLike, open_source
+from feedcheck.read.xml_reader import read_xml
+from feedcheck.report import Source
 
 HEAD = 1 << 20
 

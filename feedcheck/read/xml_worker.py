@@ -1,5 +1,5 @@
-"""``python -m feedcheck.xml_worker``: read one half of a split XML feed (see
-:mod:`feedcheck.split_xml`), in a process of its own.
+"""``python -m feedcheck.read.xml_worker``: read one half of a split XML feed (see
+:mod:`feedcheck.read.split_xml`), in a process of its own.
 
 The job comes as JSON on standard input. The records go out as Arrow IPC on standard output,
 then the columns as one JSON line on standard error; a half that cannot be read whole exits 1,
@@ -12,9 +12,9 @@ import json
 import sys
 
 from feedcheck.errors import FeedError
-from feedcheck.read_xml import read_xml
-from feedcheck.sniff import ItemElement
-from feedcheck.split_xml import Job, open_pieces
+from feedcheck.read.sniff import ItemElement
+from feedcheck.read.split_xml import Job, open_pieces
+from feedcheck.read.xml_reader import read_xml
 
 
 def main() -> None:

@@ -22,8 +22,8 @@ from lxml import etree
 
 from feedcheck.errors import LimitExceededError, MalformedFeedError
 from feedcheck.limits import Limits
-from feedcheck.read_csv import LINE, RawIssue
-from feedcheck.sniff import ItemElement, xml_parser_options
+from feedcheck.read.csv_reader import LINE, RawIssue
+from feedcheck.read.sniff import ItemElement, xml_parser_options
 
 MULTI_SEP = "\x1f"
 BATCH = 5_000

@@ -34,9 +34,9 @@ from pydantic import BaseModel
 
 from feedcheck.errors import FeedError, LimitExceededError
 from feedcheck.limits import Limits
-from feedcheck.read_csv import LINE
-from feedcheck.read_xml import XmlTable, read_xml
-from feedcheck.sniff import ItemElement, detect_bom
+from feedcheck.read.csv_reader import LINE
+from feedcheck.read.sniff import ItemElement, detect_bom
+from feedcheck.read.xml_reader import XmlTable, read_xml
 
 MIN_BYTES = 32 << 20
 _WINDOW = 8 << 20  # how far past the middle a record start is looked for
@@ -186,7 +186,7 @@ def read_xml_halves(cut: Cut, item: ItemElement, limits: Limits, encoding: str |
     # would run the caller's main module again.
     try:
         worker = subprocess.Popen(
-            [sys.executable, "-m", "feedcheck.xml_worker"],
+            [sys.executable, "-m", "feedcheck.read.xml_worker"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

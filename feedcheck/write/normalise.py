@@ -16,7 +16,7 @@ import polars as pl
 from feedcheck.checks import price as price_checks
 from feedcheck.checks.base import MULTI_SEP, Context, columns_matching, helper
 from feedcheck.checks.vocabulary import VOCABULARIES
-from feedcheck.mapping import fold
+from feedcheck.map.columns import fold
 from feedcheck.profile import FieldSpec
 
 # XML 1.0 allows tab, LF, CR and everything from U+0020 except U+FFFE/U+FFFF. U+001F separates the
