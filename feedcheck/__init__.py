@@ -3,7 +3,7 @@
 The public API is exactly what ``__all__`` lists; everything else is private and may change.
 """
 
-from feedcheck.codes import CODES, Severity
+from feedcheck.codes import CODES, Example, Issue, Severity
 from feedcheck.convert import ConvertResult, Dropped, convert
 from feedcheck.errors import (
     FeedError,
@@ -19,7 +19,8 @@ from feedcheck.errors import (
 )
 from feedcheck.limits import Limits
 from feedcheck.profile import FieldSpec, Profile, Tier, load_profile
-from feedcheck.report import Example, FieldReport, Issue, Missing, Report, Source
+from feedcheck.read.source import Source
+from feedcheck.report import FieldReport, Missing, Report
 from feedcheck.validate import validate
 
 __version__ = "0.1.0"

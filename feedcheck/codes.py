@@ -1,4 +1,5 @@
-"""The catalogue of issue codes: one stable id, severity and one-line message each.
+"""The catalogue of issue codes: one stable id, severity and one-line message each, and the
+shape of one finding (:class:`Issue`, with its :class:`Example` records).
 
 Every code here has a page ``docs/issues/<code>.md`` (what it checks, why publishers care, an
 example, how to fix); a test keeps the two in step. Codes are never renamed or reused.
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+
+from pydantic import BaseModel, Field
 
 
 class Severity(StrEnum):
@@ -178,6 +181,23 @@ CODES: dict[str, Code] = {
         Code("category-empty-level", _W, "category", "{count} {field} path(s) have an empty level"),
     )
 }
+
+
+class Example(BaseModel):
+    item: int | None = Field(None, description="1-based record number")
+    line: int | None = Field(None, description="1-based line where the record starts")
+    id: str | None = Field(None, description="the record's id, when the feed has one")
+    value: str | None = Field(None, description="the offending value")
+
+
+class Issue(BaseModel):
+    code: str
+    severity: Severity
+    field: str | None = None
+    column: str | None = None
+    count: int
+    message: str
+    examples: list[Example] = []
 
 
 def code(name: str) -> Code:

@@ -1,4 +1,4 @@
-"""Checks over the canonical frame, one module per family of rules.
+"""Stage 3, check: rules over the canonical frame, one module per family of rules.
 
 Each family exposes ``derive(ctx)`` (helper columns: parsed prices, GTIN codes, canonical
 vocabulary values, reused by the writers) and ``rules(ctx)`` (boolean polars expressions, one

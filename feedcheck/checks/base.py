@@ -12,13 +12,12 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from feedcheck.codes import CODES
+from feedcheck.codes import CODES, Example, Issue
+from feedcheck.map.canonical import ITEM, columns_matching, helper
 from feedcheck.profile import FieldSpec, Profile
-from feedcheck.report import Example, Issue
+from feedcheck.read.csv_reader import LINE
+from feedcheck.read.xml_reader import MULTI_SEP
 
-ITEM = "__item__"
-LINE = "__line__"
-MULTI_SEP = "\x1f"
 EXAMPLES = 5
 
 
@@ -47,6 +46,22 @@ class Rule:
     column: str | None = None  # the source column, filled in by the engine
 
 
+__all__ = [
+    "EXAMPLES",
+    "ITEM",
+    "LINE",
+    "MULTI_SEP",
+    "Context",
+    "Outcome",
+    "Rule",
+    "columns_matching",
+    "helper",
+    "make_issue",
+    "on_rows",
+    "run_rules",
+]
+
+
 def on_rows(frame: pl.DataFrame, rows: pl.Series, exprs: list[pl.Expr], base: pl.DataFrame) -> pl.DataFrame:
     """``base`` with its values at ``rows`` replaced by ``exprs`` evaluated on those rows of
     ``frame`` alone (one output column per column of ``base``, same names).
@@ -57,20 +72,6 @@ def on_rows(frame: pl.DataFrame, rows: pl.Series, exprs: list[pl.Expr], base: pl
         return base
     found = frame[rows].select(exprs)
     return pl.DataFrame([base.get_column(name).scatter(rows, found.get_column(name)) for name in base.columns])
-
-
-def columns_matching(frame: pl.DataFrame, patterns: dict[str, str]) -> set[str]:
-    """The columns (keys of ``patterns``) where some value matches the column's pattern, in one
-    pass over the frame: whether a column needs a costly step (trimming, cleaning, escaping)."""
-    if not patterns:
-        return set()
-    found = frame.select(pl.col(c).str.contains(p).any().fill_null(False).alias(c) for c, p in patterns.items())
-    return {c for c, hit in found.row(0, named=True).items() if hit}
-
-
-def helper(field: str, name: str) -> str:
-    """Name of a derived column: ``helper("price", "amount")`` -> ``__price__amount``."""
-    return f"__{field}__{name}"
 
 
 @dataclass

@@ -5,8 +5,8 @@ from __future__ import annotations
 import polars as pl
 
 from feedcheck.checks.base import Context, Rule, helper, make_issue
+from feedcheck.codes import Issue
 from feedcheck.profile import Tier
-from feedcheck.report import Issue
 
 MISSING = {
     Tier.mandatory: "missing-mandatory-field",

@@ -1,1 +1,2 @@
-"""A stage of the pipeline (see docs/README.md)."""
+"""Stage 2, map: which source column feeds which canonical field (``columns``), and the canonical
+frame built from them (``canonical``)."""

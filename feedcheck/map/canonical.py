@@ -1,4 +1,7 @@
-"""From the merchant's columns to the canonical frame: one String column per mapped field."""
+"""From the merchant's columns to the canonical frame: one String column per mapped field.
+
+The canonical frame's layout is defined here: :data:`ITEM` and ``LINE`` first, one column per
+field, and the helper columns later stages derive (named by :func:`helper`)."""
 
 from __future__ import annotations
 
@@ -6,10 +9,26 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from feedcheck.checks.base import ITEM, LINE, MULTI_SEP, columns_matching, helper
 from feedcheck.map.columns import ColumnMapping
 from feedcheck.profile import Profile
-from feedcheck.read.load import Table
+from feedcheck.read.load import LINE, Table
+from feedcheck.read.xml_reader import MULTI_SEP
+
+ITEM = "__item__"  # 1-based record number, the first column of the canonical frame
+
+
+def helper(field: str, name: str) -> str:
+    """Name of a derived column: ``helper("price", "amount")`` -> ``__price__amount``."""
+    return f"__{field}__{name}"
+
+
+def columns_matching(frame: pl.DataFrame, patterns: dict[str, str]) -> set[str]:
+    """The columns (keys of ``patterns``) where some value matches the column's pattern, in one
+    pass over the frame: whether a column needs a costly step (trimming, cleaning, escaping)."""
+    if not patterns:
+        return set()
+    found = frame.select(pl.col(c).str.contains(p).any().fill_null(False).alias(c) for c, p in patterns.items())
+    return {c for c, hit in found.row(0, named=True).items() if hit}
 
 
 @dataclass

@@ -25,9 +25,8 @@ from feedcheck.read.sniff import (
     xml_declared_encoding,
     xml_parser_options,
 )
-from feedcheck.read.source import SourceLike, open_source
+from feedcheck.read.source import Source, SourceLike, open_source
 from feedcheck.read.xml_reader import read_xml
-from feedcheck.report import Source
 
 HEAD = 1 << 20
 

@@ -1,4 +1,5 @@
-"""Open a feed from a path, bytes or a binary stream, decompressing with a size cap.
+"""Open a feed from a path, bytes or a binary stream, decompressing with a size cap; and
+:class:`Source`, what reading found out about it (the report's ``source``).
 
 Nothing is written to disk: zip members and gzip streams are read in memory, and every
 decompressed byte is counted against :class:`~feedcheck.limits.Limits`.
@@ -17,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO
+
+from pydantic import BaseModel, Field
 
 from feedcheck.errors import (
     LimitExceededError,
@@ -48,6 +51,19 @@ _MAGIC_NOT_A_FEED = (
 )
 
 _CHUNK = 1 << 20
+
+
+class Source(BaseModel):
+    """What was detected about the input (or forced by the caller)."""
+
+    name: str | None = Field(None, description="file path, when read from a file")
+    format: str = Field(description='"csv" or "xml"')
+    encoding: str = Field(description="text encoding the feed was read with")
+    bom: bool = Field(False, description="a byte-order mark opened the file")
+    delimiter: str | None = Field(None, description="CSV delimiter")
+    item_element: str | None = Field(None, description="XML record element, as a path from the root")
+    compression: str | None = Field(None, description='"gzip", "zip", "bz2", "xz" or null')
+    member: str | None = Field(None, description="the file read inside a zip archive")
 
 
 class _CappedReader(io.RawIOBase):

@@ -1,5 +1,29 @@
-"""The report: the model and its text view (see model and text)."""
+"""The report stage: the :class:`Report` model (a public contract) and its renderings.
 
-from feedcheck.report.model import Example, FieldReport, Issue, Missing, Report, Source, report_json_schema
+``model`` holds the data; ``text`` renders it for people and depends on the model only. This
+package puts the two together: :class:`Report` is the data with its rendering methods.
+"""
 
-__all__ = ["Example", "FieldReport", "Issue", "Missing", "Report", "Source", "report_json_schema"]
+from __future__ import annotations
+
+from feedcheck.codes import Example, Issue
+from feedcheck.read.source import Source
+from feedcheck.report.model import FieldReport, Missing, ReportData
+from feedcheck.report.text import render_text
+
+
+class Report(ReportData):
+    def to_text(self) -> str:
+        """The text view for a support person (what ``feedcheck validate`` prints)."""
+        return render_text(self)
+
+
+def report_json_schema() -> dict[str, object]:
+    """The JSON Schema of the report, as shipped in ``schemas/report.schema.json``."""
+    schema = Report.model_json_schema(mode="serialization")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://feedcheck.dev/schemas/report.schema.json"
+    return schema
+
+
+__all__ = ["Example", "FieldReport", "Issue", "Missing", "Report", "ReportData", "Source", "report_json_schema"]

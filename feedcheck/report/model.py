@@ -1,24 +1,14 @@
-"""The report: a pydantic model whose JSON form is a public contract, and its text view."""
+"""The report's data: a pydantic model whose JSON form is a public contract (``schemas/report.schema.json``).
+
+Renderings (text, ...) live beside it and depend on it, never the reverse."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from feedcheck.codes import Severity
+from feedcheck.codes import Issue, Severity
 from feedcheck.profile import Tier
-
-
-class Source(BaseModel):
-    """What was detected about the input (or forced by the caller)."""
-
-    name: str | None = Field(None, description="file path, when read from a file")
-    format: str = Field(description='"csv" or "xml"')
-    encoding: str = Field(description="text encoding the feed was read with")
-    bom: bool = Field(False, description="a byte-order mark opened the file")
-    delimiter: str | None = Field(None, description="CSV delimiter")
-    item_element: str | None = Field(None, description="XML record element, as a path from the root")
-    compression: str | None = Field(None, description='"gzip", "zip", "bz2", "xz" or null')
-    member: str | None = Field(None, description="the file read inside a zip archive")
+from feedcheck.read.source import Source
 
 
 class FieldReport(BaseModel):
@@ -39,24 +29,8 @@ class Missing(BaseModel):
     useful: list[str] = []
 
 
-class Example(BaseModel):
-    item: int | None = Field(None, description="1-based record number")
-    line: int | None = Field(None, description="1-based line where the record starts")
-    id: str | None = Field(None, description="the record's id, when the feed has one")
-    value: str | None = Field(None, description="the offending value")
-
-
-class Issue(BaseModel):
-    code: str
-    severity: Severity
-    field: str | None = None
-    column: str | None = None
-    count: int
-    message: str
-    examples: list[Example] = []
-
-
-class Report(BaseModel):
+# The report's data; feedcheck.report.Report adds its renderings (no docstring: it would enter the JSON Schema).
+class ReportData(BaseModel):
     model_config = ConfigDict(use_enum_values=False)
 
     source: Source
@@ -74,16 +48,3 @@ class Report(BaseModel):
 
     def errors(self) -> list[Issue]:
         return [i for i in self.issues if i.severity == Severity.error]
-
-    def to_text(self) -> str:
-        from feedcheck.report.text import render_text
-
-        return render_text(self)
-
-
-def report_json_schema() -> dict[str, object]:
-    """The JSON Schema of the report, as shipped in ``schemas/report.schema.json``."""
-    schema = Report.model_json_schema(mode="serialization")
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["$id"] = "https://feedcheck.dev/schemas/report.schema.json"
-    return schema

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from feedcheck.codes import Severity
+from feedcheck.codes import Issue, Severity
 from feedcheck.profile import Tier
-from feedcheck.report import Issue, Report
+from feedcheck.report.model import ReportData
 
 _TIER_LABEL = {
     Tier.mandatory: "Mandatory",
@@ -25,7 +25,7 @@ def _percent(part: int, whole: int) -> str:
     return "<1%" if rounded == 0 else f"{min(rounded, 99)}%"
 
 
-def _detected(report: Report) -> str:
+def _detected(report: ReportData) -> str:
     s = report.source
     parts = [s.format.upper()]
     if s.format == "csv" and s.delimiter is not None:
@@ -50,7 +50,7 @@ def _example(issue: Issue) -> str:
     return "; ".join(bits) + (f"; +{more} more" if more > 0 and per_item else "")
 
 
-def render_text(report: Report) -> str:
+def render_text(report: ReportData) -> str:
     out: list[str] = []
     name = report.source.name or "<input>"
     verdict = "VALID" if report.valid else "INVALID"

@@ -1,1 +1,2 @@
-"""A stage of the pipeline (see docs/README.md)."""
+"""Stage 5, write: the normalised catalogue (``normalise``) written as feedcheck's canonical CSV
+and XML (``canonical``)."""
