@@ -34,3 +34,8 @@ class Limits(BaseModel):
 
 
 RATIO_GRACE = 16 << 20  # bytes decompressed before the ratio is checked: small files may compress very well
+
+# Decisions that look at values rather than names (which column feeds a field, the feed's
+# currency) are taken on the first SAMPLE_ITEMS records, whatever the batch size, so that a
+# result never depends on how a feed is cut into batches.
+SAMPLE_ITEMS = 1_000
