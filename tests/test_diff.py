@@ -7,9 +7,11 @@ changes made to the list (worked out by hand), never from a previous run.
 from __future__ import annotations
 
 import csv
+import importlib.util
 import io
 import json
 import random
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -498,21 +500,22 @@ def test_changes_csv_cells_never_run_as_formulas(tmp_path: Path) -> None:
 # --------------------------------------------------------------------- the command and the contract
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "feedcheck.cli", *args], capture_output=True, text=True, timeout=120)
+def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "feedcheck.cli", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=cwd)
 
 
 def test_exit_codes(tmp_path: Path, known_pair: tuple[str, str]) -> None:
     old, new = known_pair
     assert run("diff", old, old).returncode == 0
     assert run("diff", old, new).returncode == 1
-    png = write(tmp_path / "logo.png", b"\x89PNG\r\n\x1a\n" + bytes(100))
-    for args, which in (((png, new), "old"), ((old, png), "new")):
-        proc = run("diff", *args)
+    write(tmp_path / "logo.png", b"\x89PNG\r\n\x1a\n" + bytes(100))
+    for args, which in ((("logo.png", new), "old"), ((old, "logo.png"), "new")):
+        proc = run("diff", *args, cwd=tmp_path)
         assert proc.returncode == 3
         assert proc.stdout == ""
         assert proc.stderr == (
-            f"feedcheck: cannot use this file: {png} (the {which} version): "
+            f"feedcheck: cannot use this file: logo.png (the {which} version): "
             "This is a PNG image, not a CSV or XML feed.\n"
         )
     for usage in (
@@ -548,3 +551,49 @@ def test_shipped_json_schema_matches_the_model() -> None:
         'python -c "import json; from feedcheck.report.diff import diff_json_schema as s; '
         'print(json.dumps(s(), indent=2, ensure_ascii=False))" > schemas/diff.schema.json'
     )
+
+
+def test_the_benchmark_s_next_version_diffs_to_exactly_its_known_changes(tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location("generate", ROOT / "benchmarks" / "generate.py")
+    assert spec is not None and spec.loader is not None
+    generate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generate)
+    n = 1_000
+    generate.write_csv(n, tmp_path / "old.csv")
+    generate.write_csv_products(generate.next_version(n), tmp_path / "new.csv")
+    result = feedcheck.diff(tmp_path / "old.csv", tmp_path / "new.csv", limit=None)
+    s = result.summary
+    # generate.NEW_VERSION: by record number i % 100, 1 removed, 2 and 3 price moves (2 also the
+    # crossed-out price, where there is one), 4 availability, 5 a broken GTIN; n/100 added.
+    with_regular = sum(1 for p in generate.products(n) if int(p["id"][4:]) % 100 == 2 and p["regular"])
+    assert (s.added, s.removed, s.changed) == (10, 10, 40)
+    assert s.changes_by_field == {"price": 20, "availability": 10, "gtin": 10, "regular_price": with_regular}
+    assert (s.prices_up, s.prices_down) == (10, 10)
+    assert result.removed == [f"SKU-{i:07d}" for i in range(1, n, 100)]
+    assert result.added == [f"NEW-{i:07d}" for i in range(1, 11)]
+    assert {c.field for c in result.changed if int(c.id[4:]) % 100 == 4} == {"availability"}
+    assert [(i.code, i.new_count) for i in result.issues.new] == [("gtin-bad-check-digit", 10)]
+
+
+# --------------------------------------------------------------------- the docs show real output
+
+
+def test_the_cli_page_shows_what_diff_prints() -> None:
+    page = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    section = page[page.index("## What changed since yesterday") : page.index("## Every option")]
+    found = re.search(r"```console\n\$ (feedcheck diff [^\n]+)\n(.*?)```", section, re.S)
+    assert found is not None
+    command, shown = found.groups()
+    proc = run(*command.split()[1:])
+    assert proc.returncode == 1
+    assert proc.stdout == shown
+
+
+def test_the_library_page_example_prints_what_it_shows() -> None:
+    page = (ROOT / "docs" / "library.md").read_text(encoding="utf-8")
+    section = page[page.index("## `diff`") : page.index("### FeedDiff")]
+    code = "\n".join(re.findall(r"```python\n(.*?)```", section, re.S)[1:])  # the first is the signature
+    shown = re.findall(r"```text\n(.*?)```", section, re.S)[-1]
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == shown
