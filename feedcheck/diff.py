@@ -293,15 +293,13 @@ def _price_moves(frame: pl.DataFrame) -> list[PriceMove]:
     return [PriceMove(**row) for row in frame.select(names).iter_rows(named=True)]
 
 
-def _write_changes(changes: pl.LazyFrame, target: Target) -> None:
-    """Every change as CSV, cells a spreadsheet would run as a formula given a leading ``'``."""
+def _changes_csv(changes: pl.LazyFrame) -> pl.LazyFrame:
+    """Every change as the CSV columns, cells a spreadsheet would run as a formula given a leading ``'``."""
     starts = "^[" + "".join(FORMULA_START).replace("-", "\\-") + "]"
-    text = ["id", "old", "new"]
-    frame = changes.select("id", "field", "old", "new", "percent", "old_line", "new_line").with_columns(
-        pl.when(pl.col(c).str.contains(starts)).then("'" + pl.col(c)).otherwise(pl.col(c)).alias(c) for c in text
+    return changes.select("id", "field", "old", "new", "percent", "old_line", "new_line").with_columns(
+        pl.when(pl.col(c).str.contains(starts)).then("'" + pl.col(c)).otherwise(pl.col(c)).alias(c)
+        for c in ("id", "old", "new")
     )
-    with _opened(target) as handle:
-        frame.collect().write_csv(handle, line_terminator="\n")
 
 
 def compare(
@@ -347,11 +345,13 @@ def compare(
             head(long),
             *before.queries,
             *after.queries,
+            *([_changes_csv(long)] if changes is not None else []),
         ]
     )
     totals, added, removed, by_field, per_product, moves, rises, falls, listed = results[:9]
     if changes is not None:
-        _write_changes(long, changes)
+        with _opened(changes) as handle:
+            results[-1].write_csv(handle, line_terminator="\n")
 
     counts = totals.row(0, named=True)
     products = per_product.row(0, named=True)

@@ -263,6 +263,14 @@ def test_the_html_view_shows_the_same_and_is_self_contained(known_pair: tuple[st
         ("SKU-6", "gtin", ean13(6), BAD_GTIN, "", "6"),
         ("SKU-7", "price", "17.00", "18.70", "+10.0%", "7"),
     ]
+    assert [cells(tr) for tr in doc.xpath("//table[@id='price-moves']/tbody/tr")] == [
+        ("SKU-2", "12.00", "15.00", "EUR", "+25.0%"),
+        ("SKU-7", "17.00", "18.70", "EUR", "+10.0%"),
+        ("SKU-5", "15.00", "12.00", "EUR", "-20.0%"),
+    ]
+    assert [cells(tr) for tr in doc.xpath("//table[@id='fill-dropped']/tbody/tr")] == [
+        ("gtin", "strongly recommended", "100% (12)", "92% (11)")
+    ]
     issues = [cells(tr)[:5] for tr in doc.xpath("//section[@id='issues']//tbody/tr")]
     assert issues == [("new", "error", "gtin-bad-check-digit", "0", "1")]
     counts = {li.get("id"): li.xpath("./b/text()")[0] for li in doc.xpath("//ul[@class='counts']/li")}
@@ -485,6 +493,8 @@ def test_limit_caps_the_lists_not_the_counts_and_changes_csv_has_all(tmp_path: P
     ]
     everything = feedcheck.diff(english_csv(old), english_csv(new), limit=None)
     assert len(everything.changed) == 5 and len(everything.added) == 3
+    with pytest.raises(feedcheck.UsageError, match="limit must be 1 or more"):
+        feedcheck.diff(english_csv(old), english_csv(new), limit=0)
 
 
 def test_changes_csv_cells_never_run_as_formulas(tmp_path: Path) -> None:
