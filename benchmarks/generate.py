@@ -3,7 +3,9 @@
     python benchmarks/generate.py [N] [--out benchmarks/data]
 
 writes ``feed_<N>.csv`` (French, semicolon, decimal commas, UTF-8 with BOM, as Excel exports it)
-and ``feed_<N>.xml`` (Google RSS 2.0 with the g: namespace). The same N gives the same bytes.
+and ``feed_<N>.xml`` (Google RSS 2.0 with the g: namespace), the same products in both; and
+``feed_<N>_new.csv``, the next day's version of the CSV with known changes for ``feedcheck diff``
+(:data:`NEW_VERSION` says which). The same N gives the same bytes.
 """
 
 from __future__ import annotations
@@ -83,23 +85,71 @@ def products(n: int, seed: int = 42):  # type: ignore[no-untyped-def]
         }
 
 
-def write_csv(n: int, path: Path) -> None:
-    header = (
-        "Référence;Nom du produit;Description;Prix TTC;Prix barré;URL produit;URL image;Images supplémentaires;"
-        "Marque;EAN;Disponibilité;État;Catégorie;Frais de port;Couleur\n"
+CSV_HEADER = (
+    "Référence;Nom du produit;Description;Prix TTC;Prix barré;URL produit;URL image;Images supplémentaires;"
+    "Marque;EAN;Disponibilité;État;Catégorie;Frais de port;Couleur\n"
+)
+
+
+def csv_row(p) -> str:  # type: ignore[no-untyped-def]
+    price = f"{p['price'][0]},{p['price'][1]:02d} €"
+    regular = f"{p['regular'][0]},{p['regular'][1]:02d} €" if p["regular"] else ""
+    ship = f"{p['shipping'][0]},{p['shipping'][1]:02d}"
+    return (
+        f'{p["id"]};{p["title"]};"{p["description"]}";{price};{regular};{p["link"]};{p["image"]};'
+        f"{p['extra_image']};{p['brand']};{p['gtin']};{AVAILABILITY_FR[p['availability']]};neuf;"
+        f"{p['category']};{ship};{p['colour']}\n"
     )
+
+
+def write_csv(n: int, path: Path) -> None:
+    write_csv_products(products(n), path)
+
+
+# The next day's version: for record i (1-based), by i % 100. N a multiple of 100 gives exactly
+# N/100 products of each kind; 4 of every 100 products change, 1 is removed and N/100 are added.
+NEW_VERSION = {
+    1: "removed",
+    2: "price up 10 % (cents rounded down), and the crossed-out price when there is one",
+    3: "price down 10 % (cents rounded down)",
+    4: "availability: in stock <-> out of stock (rupture), on order -> in stock",
+    5: "GTIN last digit changed: a new gtin-bad-check-digit error",
+}
+
+
+def _scaled(price: tuple[int, int], factor: int) -> tuple[int, int]:
+    cents = (price[0] * 100 + price[1]) * factor // 100
+    return cents // 100, cents % 100
+
+
+def next_version(n: int):  # type: ignore[no-untyped-def]
+    """The products of :func:`products` with the :data:`NEW_VERSION` changes, then N/100 new ones."""
+    for p in products(n):
+        i = int(p["id"][4:])
+        kind = i % 100
+        if kind == 1:
+            continue
+        if kind == 2:
+            p["price"] = _scaled(p["price"], 110)
+            p["regular"] = _scaled(p["regular"], 110) if p["regular"] else None  # still above the price
+        elif kind == 3:
+            p["price"] = _scaled(p["price"], 90)
+        elif kind == 4:
+            p["availability"] = {0: 3, 1: 3, 2: 3, 3: 0, 4: 0}[p["availability"]]
+        elif kind == 5:
+            p["gtin"] = p["gtin"][:-1] + str((int(p["gtin"][-1]) + 1) % 10)
+        yield p
+    for p in products(n // 100, seed=7):
+        p["id"] = f"NEW-{p['id'][4:]}"
+        yield p
+
+
+def write_csv_products(rows_of, path: Path) -> None:  # type: ignore[no-untyped-def]
     with open(path, "w", encoding="utf-8-sig", newline="") as out:
-        out.write(header)
+        out.write(CSV_HEADER)
         rows = []
-        for p in products(n):
-            price = f"{p['price'][0]},{p['price'][1]:02d} €"
-            regular = f"{p['regular'][0]},{p['regular'][1]:02d} €" if p["regular"] else ""
-            ship = f"{p['shipping'][0]},{p['shipping'][1]:02d}"
-            rows.append(
-                f'{p["id"]};{p["title"]};"{p["description"]}";{price};{regular};{p["link"]};{p["image"]};'
-                f"{p['extra_image']};{p['brand']};{p['gtin']};{AVAILABILITY_FR[p['availability']]};neuf;"
-                f"{p['category']};{ship};{p['colour']}\n"
-            )
+        for p in rows_of:
+            rows.append(csv_row(p))
             if len(rows) == 10_000:
                 out.write("".join(rows))
                 rows.clear()
@@ -150,8 +200,9 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     write_csv(args.n, args.out / f"feed_{args.n}.csv")
     write_xml(args.n, args.out / f"feed_{args.n}.xml")
-    for suffix in ("csv", "xml"):
-        path = args.out / f"feed_{args.n}.{suffix}"
+    write_csv_products(next_version(args.n), args.out / f"feed_{args.n}_new.csv")
+    for name in (f"feed_{args.n}.csv", f"feed_{args.n}.xml", f"feed_{args.n}_new.csv"):
+        path = args.out / name
         print(f"{path}: {path.stat().st_size / 1e6:,.1f} MB")
 
 

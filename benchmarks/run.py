@@ -2,8 +2,8 @@
 
     python benchmarks/run.py [N] [--runs 3]
 
-Needs ``benchmarks/data/feed_<N>.{csv,xml}`` (``python benchmarks/generate.py N``). Each case runs
-in a fresh Python process, ``--runs`` times; the table shows the median wall time and the median
+Needs ``benchmarks/data/feed_<N>.{csv,xml}`` and ``feed_<N>_new.csv`` (``python benchmarks/generate.py N``).
+Each case runs in a fresh Python process, ``--runs`` times; the table shows the median wall time and the median
 peak resident memory of the process (``wait4`` rusage). Targets (DESIGN.md): CSV validate within
 2x polars.read_csv; XML validate within 1x a bare iterparse pass; convert within 3x polars
 read + write.
@@ -38,6 +38,9 @@ CASES = {
         "import polars as pl; pl.read_csv({csv!r}, separator=';', infer_schema=False).write_csv({out!r})"
     ),
     "feedcheck convert CSV -> CSV + XML": ("import feedcheck; feedcheck.convert({csv!r}, csv={out!r}, xml={out2!r})"),
+    # Two versions read, normalised and compared; the next day's has 4 % of products changed,
+    # 1 % removed and 1 % added (generate.NEW_VERSION).
+    "feedcheck diff CSV -> next day's CSV": "import feedcheck; feedcheck.diff({csv!r}, {new!r})",
 }
 RATIOS = (
     ("CSV validate / polars read", "feedcheck validate CSV", "polars.read_csv (all strings)", 2.0),
@@ -62,12 +65,12 @@ def main() -> None:
     parser.add_argument("n", nargs="?", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    csv, xml = DATA / f"feed_{args.n}.csv", DATA / f"feed_{args.n}.xml"
-    if not csv.exists() or not xml.exists():
-        raise SystemExit(f"missing {csv} or {xml}: run python benchmarks/generate.py {args.n}")
+    csv, xml, new = DATA / f"feed_{args.n}.csv", DATA / f"feed_{args.n}.xml", DATA / f"feed_{args.n}_new.csv"
+    if not csv.exists() or not xml.exists() or not new.exists():
+        raise SystemExit(f"missing {csv}, {xml} or {new}: run python benchmarks/generate.py {args.n}")
     results: dict[str, tuple[float, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        paths = {"csv": str(csv), "xml": str(xml), "out": f"{tmp}/out.csv", "out2": f"{tmp}/out.xml"}
+        paths = {"csv": str(csv), "xml": str(xml), "new": str(new), "out": f"{tmp}/out.csv", "out2": f"{tmp}/out.xml"}
         for name, template in CASES.items():
             runs = [run_once(template.format(**paths)) for _ in range(args.runs)]
             results[name] = (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs))

@@ -5,6 +5,7 @@ The public API is exactly what ``__all__`` lists; everything else is private and
 
 from feedcheck.codes import CODES, Example, Issue, Severity
 from feedcheck.convert import ConvertResult, Dropped, convert
+from feedcheck.diff import diff
 from feedcheck.errors import (
     FeedError,
     InternalError,
@@ -21,6 +22,7 @@ from feedcheck.limits import Limits
 from feedcheck.profile import FieldSpec, Profile, Tier, load_profile
 from feedcheck.read.source import Source
 from feedcheck.report import FieldReport, Missing, Report
+from feedcheck.report.diff import FeedDiff
 from feedcheck.validate import validate
 
 __version__ = "0.1.0"
@@ -30,6 +32,7 @@ __all__ = [
     "ConvertResult",
     "Dropped",
     "Example",
+    "FeedDiff",
     "FeedError",
     "FieldReport",
     "FieldSpec",
@@ -52,6 +55,7 @@ __all__ = [
     "UsageError",
     "__version__",
     "convert",
+    "diff",
     "load_profile",
     "validate",
 ]

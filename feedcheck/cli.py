@@ -2,6 +2,7 @@
 
 Exit codes: 0 read and no error; 1 read and has errors; 2 usage error; 3 the input cannot be
 used as a feed (one line on stderr); 4 an internal error (a bug: one line on stderr).
+``feedcheck diff``: 0 no change, 1 changes found; 2, 3 and 4 the same (3 for either file).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import click
 
 from feedcheck.codes import CODES, doc_page
 from feedcheck.convert import convert
+from feedcheck.diff import DEFAULT_LIMIT, diff
 from feedcheck.errors import FeedError, InternalError, UsageError
 from feedcheck.limits import Limits
 from feedcheck.profile import Tier, load_profile
@@ -225,6 +227,57 @@ def convert_command(
     if errors:
         lines.append(f"  the feed has {errors} error(s): run 'feedcheck validate {file}' for the details")
     click.echo("\n".join(lines), err=to_stdout)
+
+
+@main.command("diff")
+@click.argument("old", type=click.Path(exists=True, dir_okay=False))
+@click.argument("new", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["text", "json", "html"]),
+    default="text",
+    show_default=True,
+    help="Text for people, JSON for programs, or a self-contained HTML page.",
+)
+@click.option(
+    "--changes",
+    "changes_out",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write every change as CSV here (id, field, old, new, percent, lines).",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=DEFAULT_LIMIT,
+    show_default=True,
+    help="Ids and changes listed in JSON and HTML at most (0: all); the counts are always complete.",
+)
+@PROFILE_OPTION
+@read_options
+def diff_command(
+    old: str,
+    new: str,
+    output: str,
+    changes_out: str | None,
+    limit: int,
+    profile: str,
+    **read: Any,
+) -> None:
+    """Compare OLD and NEW, two versions of a feed: products added, removed and changed, issues
+    new and resolved. Exit 0 when nothing changed, 1 when something did."""
+
+    def action() -> Any:
+        return diff(old, new, profile=profile, limit=limit or None, changes=changes_out, **_read_arguments(read))
+
+    result = _run(action)
+    if output == "json":
+        click.echo(result.model_dump_json(indent=2))
+    elif output == "html":
+        click.echo(result.to_html(), nl=False)
+    else:
+        click.echo(result.to_text(), nl=False)
+    sys.exit(EXIT_INVALID if result.has_changes else EXIT_OK)
 
 
 @main.command("fields")

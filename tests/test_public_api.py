@@ -13,6 +13,7 @@ def test_public_names_are_pinned() -> None:
         "ConvertResult",
         "Dropped",
         "Example",
+        "FeedDiff",
         "FeedError",
         "FieldReport",
         "FieldSpec",
@@ -35,6 +36,7 @@ def test_public_names_are_pinned() -> None:
         "UsageError",
         "__version__",
         "convert",
+        "diff",
         "load_profile",
         "validate",
     ]

@@ -9,6 +9,19 @@ from feedcheck.checks.base import LINE, Context, Rule
 MAX_ID = 50  # Google, Awin enhanced feeds, Criteo retail media
 
 
+def id_key(ident: pl.Expr) -> pl.Expr:
+    """The key two ids are compared by: ``"SKU-1"``, ``" sku-1 "`` and ``"Sku-1"`` are one product.
+
+    Blank characters at either end removed, every run of blank characters inside made one space
+    (Google trims and collapses whitespace in ``id``: https://smarter-ecommerce.com/google-shopping-compendium/attributes/id),
+    then Unicode lower case (polars ``str.to_lowercase``; Google compares ``item_group_id`` without
+    case, abc123 = ABC123: https://support.google.com/merchants/answer/6324507). A String
+    expression in, a String expression out, null where the id is null. A per-item rule: a
+    function of the item's own id, so any batch computes it alone.
+    """
+    return ident.str.strip_chars().str.replace_all(r"\s+", " ").str.to_lowercase()
+
+
 def derive(ctx: Context) -> list[pl.Expr]:
     return []
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from feedcheck.codes import Issue, Severity
 from feedcheck.profile import Tier
+from feedcheck.read.source import Source
 from feedcheck.report.model import ReportData
 
 _TIER_LABEL = {
@@ -26,7 +27,11 @@ def _percent(part: int, whole: int) -> str:
 
 
 def _detected(report: ReportData) -> str:
-    s = report.source
+    return describe_source(report.source)
+
+
+def describe_source(s: Source) -> str:
+    """What was detected about a source, on one line: ``CSV, delimiter ';', utf-8 with BOM``."""
     parts = [s.format.upper()]
     if s.format == "csv" and s.delimiter is not None:
         parts.append("delimiter " + {"\t": "TAB", " ": "SPACE"}.get(s.delimiter, repr(s.delimiter)))
