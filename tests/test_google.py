@@ -131,10 +131,10 @@ def test_google_rss_and_tsv_of_a_small_shop_byte_for_byte() -> None:
     assert rss.decode("utf-8") == SHOP_RSS
     assert tsv.decode("utf-8") == SHOP_TSV
     assert [(g.field, g.values, g.reason) for g in result.google_left_out] == [
-        ("regular_price", 1, "written only during a discount (regular_price above price)"),
+        ("regular_price", 1, "no discount"),
         ("delivery_time", 2, "no Google attribute"),
         ("age_group", 1, "not in Google's vocabulary"),
-        ("sale_price_effective_date", 1, "written only during a discount (regular_price above price)"),
+        ("sale_price_effective_date", 1, "no discount"),
     ]
     assert result.cells_neutralised == {"title": 1}
 
@@ -150,15 +150,15 @@ def hand_normalised() -> pl.DataFrame:
     is not the row's has its own <field>_currency; shipping country and service apart."""
     return pl.DataFrame(
         {
-            "id": ["P1", "P2", "P3"],
-            "price": ["19.99", "20.00", "7.50"],
-            "regular_price": ["25.00", "30.00", None],
-            "shipping_cost": ["4.90", "5.00", "0.00"],
-            "currency": ["EUR", "EUR", None],
-            "regular_price_currency": [None, "USD", None],
-            "shipping_cost_currency": [None, "CHF", None],
-            "shipping_country": ["FR", "CH", None],
-            "shipping_service": ["Standard", None, None],
+            "id": ["P1", "P2", "P3", "P4"],
+            "price": ["19.99", "20.00", "7.50", "3.00"],
+            "regular_price": ["25.00", "30.00", None, None],
+            "shipping_cost": ["4.90", "5.00", "0.00", None],
+            "currency": ["EUR", "EUR", None, "EUR"],
+            "regular_price_currency": [None, "USD", None, None],
+            "shipping_cost_currency": [None, "CHF", None, None],
+            "shipping_country": ["FR", "CH", None, "BE"],
+            "shipping_service": ["Standard", None, None, "Express"],
         }
     )
 
@@ -193,24 +193,39 @@ def test_each_amount_is_written_in_its_own_currency_and_shipping_with_its_sub_at
             "shipping:service": None,
             "shipping:price": "0.00",
         },
+        # P4: a country and a service but no cost: g:shipping cannot be written, and is counted.
+        {
+            "id": "P4",
+            "price": "3.00 EUR",
+            "sale_price": None,
+            "shipping:country": None,
+            "shipping:service": None,
+            "shipping:price": None,
+        },
     ]
-    assert left_out == {"regular_price": (1, "written only during a discount (regular_price above price)")}
+    assert left_out == {
+        "regular_price": (1, "no discount"),
+        "shipping_country": (1, "no shipping cost to go with it"),
+        "shipping_service": (1, "no shipping cost to go with it"),
+    }
     rss, tsv = io.BytesIO(), io.BytesIO()
     for writer in (GoogleXmlWriter(open_sink(rss), set()), GoogleTsvWriter(open_sink(tsv), set())):
         writer.write(hand_normalised())
         writer.close()
     items = etree.fromstring(rss.getvalue()).findall("channel/item")
-    shipping = [[(c.tag.replace(G, "g:"), c.text) for c in item.find(f"{G}shipping")] for item in items]
+    shipping = [[(c.tag.replace(G, "g:"), c.text) for c in item.find(f"{G}shipping")] for item in items[:3]]
     assert shipping == [
         [("g:country", "FR"), ("g:service", "Standard"), ("g:price", "4.90 EUR")],
         [("g:country", "CH"), ("g:price", "5.00 CHF")],
         [("g:price", "0.00")],
     ]
+    assert items[3].find(f"{G}shipping") is None
     assert tsv.getvalue().decode().splitlines() == [
         "id\tprice\tsale_price\tshipping",
         "P1\t25.00 EUR\t19.99 EUR\tFR::Standard:4.90 EUR",
         "P2\t20.00 EUR\t\tCH:::5.00 CHF",
         "P3\t7.50\t\t:::0.00",
+        "P4\t3.00 EUR\t\t",
     ]
 
 

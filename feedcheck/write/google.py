@@ -47,7 +47,7 @@ DECIMAL = r"^-?[0-9]+(\.[0-9]+)?$"  # a canonical amount: written with its curre
 SHIPPING = ("country", "service", "price")  # g:shipping sub-attributes, in Google's order
 NO_ATTRIBUTE = "no Google attribute"
 NOT_IN_VOCABULARY = "not in Google's vocabulary"
-NO_DISCOUNT = "written only during a discount (regular_price above price)"
+NO_DISCOUNT = "no discount"  # regular_price not above price
 
 
 @dataclass(frozen=True)
@@ -111,10 +111,14 @@ def _discount(columns: list[str]) -> pl.Expr:
     return ((_number(pl.col("regular_price")) > _number(pl.col("price"))) & same).fill_null(False)
 
 
+SHIPPING_PARTS = ("shipping_country", "shipping_service")
+NO_SHIPPING_COST = "no shipping cost to go with it"
+
+
 def _consumed(columns: list[str]) -> set[str]:
     """Columns written inside others: the currencies and the shipping sub-attributes."""
-    used = {"currency", "shipping_country", "shipping_service"}
-    return used | {f"{c}_currency" for c in columns}
+    used = {"currency", *SHIPPING_PARTS}
+    return used | {f"{c}_currency" for c in columns if not c.startswith("extra_")}
 
 
 def google_frame(batch: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, tuple[int, str]]]:
@@ -161,6 +165,10 @@ def google_frame(batch: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, tuple[int
             gone.append((name, NOT_IN_VOCABULARY, filled & ~known))
         else:
             exprs.append(value.alias(spec.google))
+    cost = pl.col("shipping_cost").is_not_null() if "shipping_cost" in columns else pl.lit(False)
+    for name in SHIPPING_PARTS:  # g:shipping needs its price: a country alone cannot be written
+        if name in columns:
+            gone.append((name, NO_SHIPPING_COST, pl.col(name).is_not_null() & ~cost))
     if not exprs:  # no field Google knows: one empty product per row all the same
         exprs = [pl.repeat(None, pl.len(), dtype=pl.String).alias("id")]
     out = batch.select(exprs)
