@@ -317,3 +317,12 @@ def test_a_feed_without_products_writes_nothing(tmp_path: Path) -> None:
         f"{feed}: wrote nothing: the feed holds no product; no output file was created or changed"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["feed.csv"]
+
+
+def test_a_target_that_is_a_link_becomes_a_file_and_the_linked_file_is_untouched(tmp_path: Path) -> None:
+    elsewhere, link = tmp_path / "elsewhere.csv", tmp_path / "out.csv"
+    elsewhere.write_bytes(b"someone else's file")
+    link.symlink_to(elsewhere)
+    feedcheck.convert(SAMPLE, csv=link)
+    assert not link.is_symlink() and link.read_bytes() == GOLDEN_CSV
+    assert elsewhere.read_bytes() == b"someone else's file"
