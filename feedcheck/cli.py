@@ -161,7 +161,7 @@ def output_options(command: F) -> F:
         command = click.option(
             flag,
             dest,
-            type=click.Path(dir_okay=False, allow_dash=True),
+            type=click.Path(dir_okay=False, readable=False, allow_dash=True),
             help=f"Write {what} here (- for standard output; .gz, .zip, .bz2, .xz compress).",
         )(command)
     return command

@@ -326,3 +326,18 @@ def test_a_target_that_is_a_link_becomes_a_file_and_the_linked_file_is_untouched
     feedcheck.convert(SAMPLE, csv=link)
     assert not link.is_symlink() and link.read_bytes() == GOLDEN_CSV
     assert elsewhere.read_bytes() == b"someone else's file"
+
+
+def test_a_read_only_output_is_not_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rename could replace a file its owner made read-only (only the folder's permission
+    counts): it is refused like open() would refuse it. os.access is patched because the tests may
+    run as root, for whom every file is writable."""
+    out = tmp_path / "out.csv"
+    out.write_bytes(b"read-only csv")
+    out.chmod(0o444)
+    real = os.access
+    monkeypatch.setattr(targets.os, "access", lambda p, mode: False if Path(p) == out else real(p, mode))
+    result = CliRunner().invoke(main, ["convert", str(SAMPLE), "--csv", str(out)])
+    assert result.exit_code == 3
+    assert result.output == f"feedcheck: cannot read or write a file: [Errno 13] Permission denied: '{out}'\n"
+    assert listing(tmp_path) == {"out.csv": b"read-only csv"}

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import bz2
 import contextlib
+import errno
 import gzip
 import lzma
 import os
@@ -128,6 +129,9 @@ def open_sink(target: Target) -> Sink:
     if not is_path(target):
         return Sink(cast(IO[bytes], target))
     path = Path(os.fspath(target))
+    if os.path.lexists(path) and not os.path.islink(path) and not os.access(path, os.W_OK):
+        # A rename could replace it, but a file its owner made read-only is not to be overwritten.
+        raise PermissionError(errno.EACCES, "Permission denied", str(path))
     fd, temp = _create_temp(path)
     raw: IO[bytes] = os.fdopen(fd, "wb")
     sink = Sink(raw, path=path, temp=temp)
