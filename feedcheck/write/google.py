@@ -209,6 +209,7 @@ def rss_items(frame: pl.DataFrame, repeated: set[str]) -> pl.Expr:
     """One string per product, ``<item>`` to ``</item>\\n``, empty attributes left out."""
     fmt = google_format()
     markup = columns_matching(frame, dict.fromkeys(frame.columns, "[&<>]"))
+    nulls = {c for c in frame.columns if frame.get_column(c).null_count()}
 
     def text(name: str) -> pl.Expr:
         return escape(pl.col(name)) if name in markup else pl.col(name)
@@ -233,7 +234,10 @@ def rss_items(frame: pl.DataFrame, repeated: set[str]) -> pl.Expr:
         value = text(name)
         if name in repeated:
             value = value.str.replace_all(MULTI_SEP, close_tag + open_tag, literal=True)
-        parts.append(open_tag + value + close_tag)  # null where empty: left out
+        if name in nulls:
+            parts.append(open_tag + value + close_tag)  # null where empty: left out
+        else:  # filled everywhere: tags and value straight to concat_str, no string per value
+            parts += [pl.lit(open_tag), value, pl.lit(close_tag)]
     parts.append(pl.lit("    </item>\n"))
     return pl.concat_str(parts, ignore_nulls=True)
 
