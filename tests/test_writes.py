@@ -341,3 +341,11 @@ def test_a_read_only_output_is_not_replaced(tmp_path: Path, monkeypatch: pytest.
     assert result.exit_code == 3
     assert result.output == f"feedcheck: cannot read or write a file: [Errno 13] Permission denied: '{out}'\n"
     assert listing(tmp_path) == {"out.csv": b"read-only csv"}
+
+
+def test_a_symbolic_link_loop_as_target_is_replaced_like_any_link(tmp_path: Path) -> None:
+    """Resolving a link loop raises in Python: that must not become an InternalError."""
+    loop = tmp_path / "loop.csv"
+    loop.symlink_to(loop)
+    feedcheck.convert(SAMPLE, csv=loop)
+    assert not loop.is_symlink() and loop.read_bytes() == GOLDEN_CSV

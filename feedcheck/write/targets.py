@@ -172,7 +172,11 @@ def _identity(path: Path) -> tuple[Path, tuple[int, int] | None]:
         inode: tuple[int, int] | None = (found.st_dev, found.st_ino)
     except OSError:
         inode = None
-    return path.resolve(), inode
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError):  # a symbolic link loop
+        resolved = Path(os.path.abspath(path))
+    return resolved, inode
 
 
 def _stream_inode(stream: object) -> tuple[int, int] | None:
