@@ -149,20 +149,33 @@ def validate_command(
     sys.exit(EXIT_OK if report.valid else EXIT_INVALID)
 
 
+OUTPUTS = (
+    ("csv_out", "--csv", "feedcheck's normalised CSV"),
+    ("xml_out", "--xml", "feedcheck's normalised XML"),
+    ("google_xml_out", "--google-xml", "Google's RSS 2.0 feed (g: namespace)"),
+    ("google_tsv_out", "--google-tsv", "Google's tab-separated feed"),
+)
+
+
+def output_options(command: F) -> F:
+    """Where convert writes: one option per output kind, each a path or - (standard output)."""
+    for dest, flag, what in reversed(OUTPUTS):
+        command = click.option(
+            flag,
+            dest,
+            type=click.Path(dir_okay=False, readable=False, allow_dash=True),
+            help=f"Write {what} here (- for standard output; .gz, .zip, .bz2, .xz compress).",
+        )(command)
+    return command
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 @main.command("convert")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
-@click.option(
-    "--csv",
-    "csv_out",
-    type=click.Path(dir_okay=False, writable=True, allow_dash=True),
-    help="Write the normalised CSV here (- for standard output).",
-)
-@click.option(
-    "--xml",
-    "xml_out",
-    type=click.Path(dir_okay=False, writable=True, allow_dash=True),
-    help="Write the normalised XML here (- for standard output).",
-)
+@output_options
 @click.option(
     "--format",
     "output",
@@ -173,25 +186,35 @@ def validate_command(
 )
 @PROFILE_OPTION
 @click.option("--drop-invalid", is_flag=True, help="Leave out records whose mandatory values are missing or invalid.")
-@click.option("--keep-extra", is_flag=True, help="Keep unmapped columns, as extra_<name>.")
+@click.option("--keep-extra", is_flag=True, help="Keep the other source columns, as extra_<name>.")
+@click.option(
+    "--raw-cells",
+    is_flag=True,
+    help="Write CSV/TSV cells starting with = + - @ as they are (default: a leading ' so spreadsheets run nothing).",
+)
 @read_options
 def convert_command(
     file: str,
-    csv_out: str | None,
-    xml_out: str | None,
     output: str,
     profile: str,
     drop_invalid: bool,
     keep_extra: bool,
-    **read: Any,
+    raw_cells: bool,
+    **options: Any,
 ) -> None:
-    """Write FILE as normalised CSV and/or XML for publishers (--csv OUT.csv --xml OUT.xml)."""
-    if csv_out is None and xml_out is None:
-        raise click.UsageError("Say where to write: --csv OUT.csv, --xml OUT.xml, or both.")
-    if csv_out == "-" and xml_out == "-":
-        raise click.UsageError("Only one of --csv and --xml can go to standard output.")
+    """Write FILE for publishers: normalised CSV/XML, Google RSS/TSV (--csv OUT.csv --google-xml OUT.xml ...).
+
+    Exits like validate once the files are written: 0 no error, 1 the feed has errors."""
+    paths = {flag: options.pop(dest) for dest, flag, _ in OUTPUTS}
+    read = options
+    if not any(paths.values()):
+        raise click.UsageError(
+            "Say where to write: --csv OUT.csv, --xml OUT.xml, --google-xml OUT.xml or --google-tsv OUT.tsv."
+        )
+    if list(paths.values()).count("-") > 1:
+        raise click.UsageError("Only one output can go to standard output (-).")
     source: str | BinaryIO = sys.stdin.buffer if file == "-" else file
-    to_stdout = "-" in (csv_out, xml_out)
+    to_stdout = "-" in paths.values()
 
     def target(path: str | None) -> str | BinaryIO | None:
         return sys.stdout.buffer if path == "-" else path
@@ -199,11 +222,14 @@ def convert_command(
     def action() -> Any:
         return convert(
             source,
-            csv=target(csv_out),
-            xml=target(xml_out),
+            csv=target(paths["--csv"]),
+            xml=target(paths["--xml"]),
+            google_xml=target(paths["--google-xml"]),
+            google_tsv=target(paths["--google-tsv"]),
             profile=profile,
             drop_invalid=drop_invalid,
             keep_extra=keep_extra,
+            raw_cells=raw_cells,
             **_read_arguments(read),
         )
 
@@ -212,21 +238,41 @@ def convert_command(
     # When a feed goes to standard output, the summary goes to standard error.
     if output == "json":
         click.echo(result.model_dump_json(indent=2), err=to_stdout)
-        return
-    where = " and ".join("standard output" if p == "-" else p for p in (csv_out, xml_out) if p)
-    lines = [f"{file}: wrote {result.written:,} of {result.items:,} products to {where}"]
-    lines.append(f"  fields: {', '.join(result.fields)}")
+    else:
+        click.echo("\n".join(_summary(file, paths, result)), err=to_stdout)
+    sys.exit(EXIT_OK if result.valid else EXIT_INVALID)
+
+
+def _summary(file: str, paths: dict[str, str | None], result: Any) -> list[str]:
+    """The text summary of convert (docs/cli.md, "The summary")."""
+    if result.written:
+        where = _and(["standard output" if p == "-" else p for p in paths.values() if p])
+        lines = [f"{file}: wrote {result.written:,} of {result.items:,} products to {where}"]
+        lines.append(f"  fields: {', '.join(result.fields)}")
+    else:
+        why = (
+            f"--drop-invalid left out all {result.items:,} products" if result.dropped else "the feed holds no product"
+        )
+        lines = [f"{file}: wrote nothing: {why}; no output file was created or changed"]
     for gone in result.dropped[:20]:
         ident = f" id {gone.id}" if gone.id else ""
         lines.append(f"  dropped item {gone.item} (line {gone.line}{ident}): {'; '.join(gone.reasons)}")
     if len(result.dropped) > 20:
         lines.append(f"  ... and {len(result.dropped) - 20:,} more dropped (--format json lists them all)")
-    for column, count in result.characters_removed.items():
-        lines.append(f"  removed characters XML forbids from {count:,} {column} value(s)")
-    errors = sum(1 for i in result.report.issues if i.severity.value == "error")
-    if errors:
-        lines.append(f"  the feed has {errors} error(s): run 'feedcheck validate {file}' for the details")
-    click.echo("\n".join(lines), err=to_stdout)
+    if result.written:
+        for column, count in result.characters_removed.items():
+            lines.append(f"  removed characters XML forbids from {count:,} {column} value(s)")
+        if result.cells_neutralised:
+            cells = ", ".join(f"{column} {count:,}" for column, count in result.cells_neutralised.items())
+            lines.append(
+                f"  put a ' before cells a spreadsheet would run as a formula: {cells} (--raw-cells: as they are)"
+            )
+        if result.google_left_out:
+            gone = ", ".join(f"{g.field} {g.values:,} ({g.reason})" for g in result.google_left_out)
+            lines.append(f"  left out of the Google files: {gone}")
+    if result.errors:
+        lines.append(f"  the feed has {result.errors} error(s): run 'feedcheck validate {file}' for the details")
+    return lines
 
 
 @main.command("diff")

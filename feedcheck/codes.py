@@ -159,6 +159,12 @@ CODES: dict[str, Code] = {
         ),
         Code("title-all-caps", _W, "text", "{count} title(s) are written in capitals only"),
         Code("text-control-characters", _E, "text", "{count} {field} value(s) contain invisible control characters"),
+        Code(
+            "text-formula-like",
+            _W,
+            "text",
+            "{count} {field} value(s) start with =, +, - or @: a spreadsheet may run them as a formula",
+        ),
         # dates, quantities, categories
         Code("date-invalid", _E, "dates", "{count} {field} value(s) are not ISO 8601 dates"),
         Code("date-range-invalid", _E, "dates", "{count} {field} value(s) are not an ISO 8601 start/end interval"),

@@ -1,27 +1,31 @@
-"""Write a merchant's catalogue back as normalised feeds, CSV and XML, for publishers."""
+"""Write a merchant's catalogue back as feeds publishers load as they are: feedcheck's normalised
+CSV and XML, and Google's RSS and tab-separated formats."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Literal
+from typing import Literal
 
 import polars as pl
 from pydantic import BaseModel, Field
 
 from feedcheck.checks.base import ITEM, LINE
+from feedcheck.codes import Severity
 from feedcheck.errors import answer_or_refuse
 from feedcheck.limits import Limits
 from feedcheck.profile import Profile, Tier
 from feedcheck.read.source import SourceLike
 from feedcheck.report import Report
 from feedcheck.validate import Analysis, MapOption, analyse
-from feedcheck.write.canonical import write_csv, write_xml
+from feedcheck.write.canonical import CsvWriter, XmlWriter
+from feedcheck.write.cells import neutralised_counts
+from feedcheck.write.google import GoogleTsvWriter, GoogleWriter, GoogleXmlWriter
 from feedcheck.write.normalise import build_output, extra_names
+from feedcheck.write.targets import Sink, Target, check_targets, is_path, open_sink
+from feedcheck.write.writer import BatchWriter
 
-Target = str | os.PathLike[str] | IO[bytes]
+__all__ = ["ConvertResult", "Dropped", "LeftOut", "Target", "convert"]
 
 
 class Dropped(BaseModel):
@@ -31,28 +35,36 @@ class Dropped(BaseModel):
     reasons: list[str] = Field(description='why, e.g. "price: price-unparseable", "link: empty"')
 
 
+class LeftOut(BaseModel):
+    field: str = Field(description="the canonical field (or extra_* column)")
+    values: int = Field(description="values written to the canonical outputs but not to Google's")
+    reason: str = Field(description='e.g. "no Google attribute", "not in Google\'s vocabulary"')
+
+
 class ConvertResult(BaseModel):
     """What convert wrote. ``written + len(dropped) == items`` always holds."""
 
     items: int
-    written: int
+    written: int = Field(description="products written to every output; 0: no output was written or changed")
     dropped: list[Dropped] = []
-    fields: list[str] = Field(description="the columns written, in order")
-    csv: str | None = Field(None, description="where the CSV went, when given as a path")
-    xml: str | None = Field(None, description="where the XML went, when given as a path")
+    valid: bool = Field(description="the feed has no error (the report's valid; exit code 0 of the command)")
+    errors: int = Field(description="issues of severity error in the report")
+    warnings: int = Field(description="issues of severity warning in the report")
+    fields: list[str] = Field(description="the columns of the normalised CSV, in order")
+    csv: str | None = Field(None, description="where the CSV went, when given as a path and written")
+    xml: str | None = Field(None, description="where the XML went, when given as a path and written")
+    google_xml: str | None = Field(None, description="where Google's RSS went, when given as a path and written")
+    google_tsv: str | None = Field(None, description="where Google's TSV went, when given as a path and written")
     characters_removed: dict[str, int] = Field(
         default={}, description="per column, values from which characters XML 1.0 forbids were removed"
     )
+    cells_neutralised: dict[str, int] = Field(
+        default={}, description="per column, CSV/TSV cells written with a leading ' (formula-like; not with raw_cells)"
+    )
+    google_left_out: list[LeftOut] = Field(
+        default=[], description="per field, values the Google outputs do not hold, and why"
+    )
     report: Report = Field(exclude=True)
-
-
-@contextmanager
-def _opened(target: Target) -> Iterator[IO[bytes]]:
-    if isinstance(target, str | os.PathLike):
-        with open(target, "wb") as handle:
-            yield handle
-    else:
-        yield target
 
 
 def _drop_mask(analysis: Analysis) -> tuple[pl.Series, pl.DataFrame]:
@@ -79,14 +91,32 @@ def _drop_mask(analysis: Analysis) -> tuple[pl.Series, pl.DataFrame]:
     return drop, listed.filter(drop)
 
 
+def _extra_columns(analysis: Analysis) -> list[str]:
+    """The source columns no output field holds, in source order: the unmapped ones, and the
+    second and later columns of a field (``TITLE`` beside ``title``: a field takes its value
+    from its first filled column, so theirs are not all written)."""
+    columns = analysis.canonical.columns.values()
+    firsts = {cols[0] for cols in columns if cols}
+    others = {c for cols in columns for c in cols[1:]} - firsts
+    unmapped = set(analysis.mapping.unmapped)
+    return [c for c in analysis.table.columns if c in unmapped or c in others]
+
+
+def _title(source: SourceLike) -> str:
+    return Path(os.fspath(source)).name if is_path(source) else "Products"
+
+
 def convert(
     source: SourceLike,
     *,
     csv: Target | None = None,
     xml: Target | None = None,
+    google_xml: Target | None = None,
+    google_tsv: Target | None = None,
     profile: str | Path | Profile | None = None,
     drop_invalid: bool = False,
     keep_extra: bool = False,
+    raw_cells: bool = False,
     format: Literal["csv", "xml"] | None = None,
     encoding: str | None = None,
     delimiter: str | None = None,
@@ -96,54 +126,116 @@ def convert(
     limits: Limits | None = None,
     workers: int = 1,
 ) -> ConvertResult:
-    """Write the feed as a normalised CSV and/or XML (paths or binary streams).
+    """Write the feed as feedcheck's normalised CSV and/or XML, and/or Google's RSS (``google_xml``)
+    and tab-separated (``google_tsv``) feeds. Each target is a path or a binary stream.
+
+    A path ending in ``.gz``, ``.zip``, ``.bz2`` or ``.xz`` is compressed. A path is written to a
+    temporary file beside it and renamed over it when complete: a failure leaves the previous
+    file intact. Refused with :class:`feedcheck.UsageError` before anything is read: a target
+    that is the input (also through a link), two targets on one file.
 
     Every record is written unless ``drop_invalid`` leaves out those whose mandatory values
-    are missing or invalid; each of those is named in ``result.dropped``. Unmapped columns are
-    left out unless ``keep_extra`` keeps them as ``extra_<name>``. ``result.report`` is the
-    validation report of the same run. Like :func:`~feedcheck.validate`, raises
-    :class:`feedcheck.FeedError` and nothing else for any input.
+    are missing or invalid; each of those is named in ``result.dropped``. When no record is left
+    to write (``drop_invalid`` dropped them all, or the feed holds none), **nothing is written**:
+    every target stays as it was, ``result.written`` is 0 and the paths in the result are ``None``.
+    Unmapped columns (and a field's second column, ``TITLE`` beside ``title``) are left out unless
+    ``keep_extra`` keeps them as ``extra_<name>`` (the canonical outputs only). CSV and TSV cells a
+    spreadsheet would run as a formula get a leading ``'`` unless ``raw_cells``.
+    ``result.report`` is the validation report of the same run; ``result.valid`` says whether it
+    has errors. Like :func:`~feedcheck.validate`, raises :class:`feedcheck.FeedError` and nothing
+    else for any input; ``OSError`` when a target cannot be written.
     """
     with answer_or_refuse():
-        analysis = analyse(
-            source,
-            profile=profile,
-            format=format,
-            encoding=encoding,
-            delimiter=delimiter,
-            item_element=item_element,
-            mapping=mapping,
-            currency=currency,
-            limits=limits,
-            workers=workers,
-        )
-        frame = analysis.frame
-        extra = None
-        if keep_extra and analysis.mapping.unmapped:
-            names = extra_names(analysis.mapping.unmapped, {s.name for s in analysis.profile.fields})
+        targets = {"--csv": csv, "--xml": xml, "--google-xml": google_xml, "--google-tsv": google_tsv}
+        check_targets(source, targets)
+        sinks: dict[str, Sink] = {}
+        try:
+            # Opened first: an unwritable target fails before the feed is read.
+            sinks = {option: open_sink(target) for option, target in targets.items() if target is not None}
+            result = _convert(
+                analyse(
+                    source,
+                    profile=profile,
+                    format=format,
+                    encoding=encoding,
+                    delimiter=delimiter,
+                    item_element=item_element,
+                    mapping=mapping,
+                    currency=currency,
+                    limits=limits,
+                    workers=workers,
+                ),
+                sinks,
+                title=_title(source),
+                drop_invalid=drop_invalid,
+                keep_extra=keep_extra,
+                raw_cells=raw_cells,
+            )
+        except BaseException:
+            for sink in sinks.values():
+                sink.abort()
+            raise
+        if result.written:
+            shown = {o: str(t) if is_path(t) else None for o, t in targets.items()}
+            result.csv, result.xml = shown["--csv"], shown["--xml"]
+            result.google_xml, result.google_tsv = shown["--google-xml"], shown["--google-tsv"]
+        return result
+
+
+def _convert(
+    analysis: Analysis, sinks: dict[str, Sink], *, title: str, drop_invalid: bool, keep_extra: bool, raw_cells: bool
+) -> ConvertResult:
+    frame = analysis.frame
+    extra = None
+    if keep_extra:
+        others = _extra_columns(analysis)
+        if others:
+            names = extra_names(others, {s.name for s in analysis.profile.fields})
             raw = analysis.table.frame.select([pl.col(c).str.strip_chars().alias(n) for c, n in names.items()])
             extra = raw.with_columns(pl.when(pl.all().str.len_bytes() > 0).then(pl.all()).name.keep())
-        dropped: list[Dropped] = []
-        if drop_invalid:
-            drop, listed = _drop_mask(analysis)
-            dropped = [Dropped(item=r[0], line=r[1], id=r[2], reasons=r[3]) for r in listed.rows()]
-            frame = frame.filter(~drop)
-            extra = extra.filter(~drop) if extra is not None else None
-        out = build_output(frame, analysis.ctx, extra)
-        if csv is not None:
-            with _opened(csv) as handle:
-                write_csv(out.frame, out.multi, handle)
-        if xml is not None:
-            with _opened(xml) as handle:
-                write_xml(out.frame, out.multi, handle)
-        items = analysis.report.items
-        return ConvertResult(
-            items=items,
-            written=out.frame.height,
-            dropped=dropped,
-            fields=out.frame.columns,
-            csv=str(csv) if isinstance(csv, str | os.PathLike) else None,
-            xml=str(xml) if isinstance(xml, str | os.PathLike) else None,
-            characters_removed=out.characters_removed,
-            report=analysis.report,
-        )
+    dropped: list[Dropped] = []
+    if drop_invalid:
+        drop, listed = _drop_mask(analysis)
+        dropped = [Dropped(item=r[0], line=r[1], id=r[2], reasons=r[3]) for r in listed.rows()]
+        frame = frame.filter(~drop)
+        extra = extra.filter(~drop) if extra is not None else None
+    out = build_output(frame, analysis.ctx, extra)
+    writers: list[BatchWriter] = []
+    for option, sink in sinks.items():
+        if option == "--csv":
+            writers.append(CsvWriter(sink, out.multi, raw_cells=raw_cells))
+        elif option == "--xml":
+            writers.append(XmlWriter(sink, out.multi))
+        elif option == "--google-xml":
+            writers.append(GoogleXmlWriter(sink, out.multi, title=title))
+        else:
+            writers.append(GoogleTsvWriter(sink, out.multi, raw_cells=raw_cells))
+    if out.frame.height:
+        # Today one batch; the batched pipeline (#15) calls write() once per batch.
+        for writer in writers:
+            writer.write(out.frame)
+        for writer in writers:  # every output complete before any target is replaced
+            writer.finish()
+        for writer in writers:
+            writer.commit()
+    else:  # nothing to write: no target is created, emptied or replaced
+        for writer in writers:
+            writer.abort()
+    report = analysis.report
+    google = next((w for w in writers if isinstance(w, GoogleWriter)), None)
+    tabular = not raw_cells and any(o in sinks for o in ("--csv", "--google-tsv"))
+    return ConvertResult(
+        items=report.items,
+        written=out.frame.height,
+        dropped=dropped,
+        valid=report.valid,
+        errors=sum(1 for i in report.issues if i.severity == Severity.error),
+        warnings=sum(1 for i in report.issues if i.severity == Severity.warning),
+        fields=out.frame.columns,
+        characters_removed=out.characters_removed,
+        cells_neutralised=neutralised_counts(out.frame) if tabular else {},
+        google_left_out=[
+            LeftOut(field=f, values=n, reason=r) for f, (n, r) in (google.left_out.items() if google else [])
+        ],
+        report=report,
+    )

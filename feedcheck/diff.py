@@ -29,7 +29,6 @@ import polars as pl
 from feedcheck.checks.base import ITEM, LINE, MULTI_SEP
 from feedcheck.checks.identity import id_key
 from feedcheck.codes import Example, Issue
-from feedcheck.convert import Target, _opened
 from feedcheck.errors import FeedError, UsageError, answer_or_refuse
 from feedcheck.limits import Limits
 from feedcheck.profile import Profile
@@ -49,6 +48,7 @@ from feedcheck.report.diff import (
 )
 from feedcheck.validate import MapOption, analyse
 from feedcheck.write.normalise import build_output
+from feedcheck.write.targets import Target, open_sink
 
 KEY = "__key__"
 WHOLE_FEED = {"missing-mandatory-field", "missing-recommended-field", "missing-useful-field"}  # count = all items
@@ -349,9 +349,15 @@ def compare(
         ]
     )
     totals, added, removed, by_field, per_product, moves, rises, falls, listed = results[:9]
-    if changes is not None:
-        with _opened(changes) as handle:
-            results[-1].write_csv(handle, line_terminator="\n")
+    if changes is not None:  # written whole, then put in place: never half a file
+        sink = open_sink(changes)
+        try:
+            results[-1].write_csv(sink.stream, line_terminator="\n")
+            sink.finish()
+            sink.commit()
+        except BaseException:
+            sink.abort()
+            raise
 
     counts = totals.row(0, named=True)
     products = per_product.row(0, named=True)

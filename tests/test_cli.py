@@ -134,16 +134,21 @@ def test_convert_text_summary_names_dropped_records(tmp_path: Path) -> None:
         "B;;https://x.fr/b;https://x.fr/b.jpg;10 EUR\n"
     )
     result = CliRunner().invoke(main, ["convert", str(feed), "--csv", str(tmp_path / "o.csv"), "--drop-invalid"])
-    assert result.exit_code == 0
+    assert result.exit_code == 1  # written, and the feed has an error (B's empty title): exit like validate
     lines = result.output.splitlines()
     assert lines[0] == f"{feed}: wrote 1 of 2 products to {tmp_path / 'o.csv'}"
     assert "  dropped item 2 (line 3 id B): title: empty" in lines
+    assert lines[-1] == f"  the feed has 1 error(s): run 'feedcheck validate {feed}' for the details"
+    assert (tmp_path / "o.csv").read_text().splitlines()[1:] == ["A,Lampe,https://x.fr/a,https://x.fr/a.jpg,10.00,EUR"]
 
 
 def test_convert_needs_an_output(fixtures: Path) -> None:
     result = CliRunner().invoke(main, ["convert", str(fixtures / "sample_feed.csv")])
     assert result.exit_code == 2
-    assert "Say where to write: --csv OUT.csv, --xml OUT.xml, or both." in result.output
+    assert (
+        "Say where to write: --csv OUT.csv, --xml OUT.xml, --google-xml OUT.xml or --google-tsv OUT.tsv."
+        in result.output
+    )
 
 
 def test_encoding_option_overrides_a_wrong_xml_declaration(tmp_path: Path) -> None:

@@ -233,6 +233,15 @@ EXPECTED: dict[str, Expect] = {
         "title-all-caps.csv", 2, [3, 4], values=["BLUE COTTON SHIRT", "RED WOOL SCARF 2024"], field="title"
     ),
     # U+0002 (line 2) and a vertical tab (line 5), shown as U+FFFD.
+    # P002 (line 3) is a HYPERLINK formula; P004 (line 5) starts with a tab, then -2+3+cmd|...: once
+    # trimmed, it starts with "-". P003's "Scarf - Red" has its dash inside: not reported.
+    "text-formula-like": Expect(
+        "text-formula-like.csv",
+        2,
+        [3, 5],
+        values=['=HYPERLINK("https://evil.example/x","Blue Mug")', "-2+3+cmd|' /C calc'!A0"],
+        field="title",
+    ),
     "text-control-characters": Expect(
         "text-control-characters.csv", 2, [2, 5], values=["Blue\ufffdShirt", "Red\ufffdScarf"], field="title"
     ),

@@ -1,4 +1,5 @@
-"""Free text: lengths publishers accept, HTML in titles, broken accents, shouting, control characters."""
+"""Free text: lengths publishers accept, HTML in titles, broken accents, shouting, control characters,
+values a spreadsheet would run as a formula."""
 
 from __future__ import annotations
 
@@ -16,6 +17,18 @@ _CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
 _EITHER = f"{_MOJIBAKE}|{_CONTROL}"
 
 TEXT_KINDS = ("title", "description", "text", "category", "enum_text", "id")
+
+# OWASP "CSV injection" (https://owasp.org/www-community/attacks/CSV_Injection): a cell starting
+# with =, +, -, @, a tab or a carriage return may be run as a formula by a spreadsheet. A cell that
+# is only a number, optionally followed by a currency code (-5.00, +3, -5.00 EUR), is read as a
+# number or shows an error: it runs nothing, and is left alone.
+FORMULA_START = r"^[=+\-@\t\r]"
+NOT_A_FORMULA = r"^[+-]?[0-9]+(\.[0-9]+)?( [A-Z]{3})?$"
+
+
+def formula_like(value: pl.Expr) -> pl.Expr:
+    """True where a spreadsheet opening the value as a cell may run it as a formula."""
+    return value.str.contains(FORMULA_START) & ~value.str.contains(NOT_A_FORMULA)
 
 
 def derive(ctx: Context) -> list[pl.Expr]:
@@ -68,4 +81,7 @@ def rules(ctx: Context) -> list[Rule]:
         shown = col.str.replace_all(_CONTROL, "\ufffd")
         control = pl.col(helper(spec.name, "control"))
         out.append(Rule("text-control-characters", spec.name, control, value=shown, invalidates=False))
+        # Per item, on the trimmed value: trimming turns "\t=1" into a live "=1". Only the fields
+        # written as given; the others are rewritten (prices, GTINs, vocabularies) or fail a check.
+        out.append(Rule("text-formula-like", spec.name, formula_like(col), invalidates=False))
     return out

@@ -71,15 +71,53 @@ def _currency(ctx: Context) -> pl.Expr | None:
     return None
 
 
+# XML 1.0 (fifth edition) NameChar ranges beyond ASCII, https://www.w3.org/TR/xml/#NT-NameChar
+_NAME_RANGES = (
+    (0xB7, 0xB7),
+    (0xC0, 0xD6),
+    (0xD8, 0xF6),
+    (0xF8, 0x37D),
+    (0x37F, 0x1FFF),
+    (0x200C, 0x200D),
+    (0x203F, 0x2040),
+    (0x2070, 0x218F),
+    (0x2C00, 0x2FEF),
+    (0x3001, 0xD7FF),
+    (0xF900, 0xFDCF),
+    (0xFDF0, 0xFFFD),
+    (0x10000, 0xEFFFF),
+)
+EXTRA_NAME_MAX = 64  # characters; libxml2 refuses names over 50,000, readers want short ones
+
+
+def _name_char(char: str) -> bool:
+    code = ord(char)
+    if char.isascii():
+        return char.isalnum() or char in "_-."
+    return any(low <= code <= high for low, high in _NAME_RANGES)
+
+
+def xml_name(text: str) -> str:
+    """``text`` with every character XML names cannot hold written ``_xHHHH_`` (the escape of
+    ISO/IEC 9075 and .NET's ``XmlConvert.EncodeName``): ``❶`` -> ``_x2776_``. To be used after a
+    prefix that starts a name (``extra_``); ``:`` is escaped too (it means a namespace)."""
+    return "".join(c if _name_char(c) else f"_x{ord(c):04X}_" for c in text)
+
+
 def extra_names(columns: list[str], taken: set[str]) -> dict[str, str]:
-    """Safe names for unmapped source columns: ``Meta: _foo`` -> ``extra_meta_foo``."""
+    """Names for source columns written as extras: ``Meta: _foo`` -> ``extra_meta_foo``.
+
+    Each name is a valid XML 1.0 element name and CSV header: the folded column name, characters
+    outside XML's name characters escaped (:func:`xml_name`), cut to :data:`EXTRA_NAME_MAX`
+    characters, and made unique with ``_2``, ``_3`` ... (also after the cut)."""
     names: dict[str, str] = {}
     used = set(taken)
     for column in columns:
-        base = EXTRA_PREFIX + (fold(column) or "column")
+        base = (EXTRA_PREFIX + xml_name(fold(column) or "column"))[:EXTRA_NAME_MAX]
         name, n = base, 2
         while name in used:
-            name, n = f"{base}_{n}", n + 1
+            suffix = f"_{n}"
+            name, n = base[: EXTRA_NAME_MAX - len(suffix)] + suffix, n + 1
         used.add(name)
         names[column] = name
     return names
@@ -134,4 +172,4 @@ def build_output(frame: pl.DataFrame, ctx: Context, extra: pl.DataFrame | None =
     return Normalised(out.select(keep), multi & set(keep), removed)
 
 
-__all__ = ["MULTI_SEP", "Normalised", "build_output", "extra_names"]
+__all__ = ["MULTI_SEP", "Normalised", "build_output", "extra_names", "xml_name"]
