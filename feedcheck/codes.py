@@ -57,6 +57,12 @@ CODES: dict[str, Code] = {
             "structure",
             "The XML breaks here ({detail}); no record after this point could be read",
         ),
+        Code(
+            "xml-undeclared-prefix",
+            _E,
+            "structure",
+            "The XML uses the prefix {detail} without declaring it (xmlns); strict XML readers refuse the file",
+        ),
         Code("feed-empty", _E, "structure", "The feed holds no product record"),
         Code(
             "feed-partial",

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import polars as pl
 from lxml import etree
 
-from feedcheck.errors import LimitExceededError, NotAFeedError, UsageError
+from feedcheck.errors import LimitExceededError, UsageError
 from feedcheck.limits import Limits
 from feedcheck.read import split_xml
 from feedcheck.read.csv_reader import LINE, NotUtf8, RawIssue, read_csv
@@ -180,6 +180,8 @@ def load(source_like: SourceLike, options: ReadOptions) -> Table:
     )
     source.encoding = options.encoding or xml_declared_encoding(head) or "utf-8"
     source.bom = detect_bom(head)[0] is not None
+    if item is None:  # a document with no record: the report says feed-empty
+        return Table(pl.DataFrame(schema={LINE: pl.Int64()}), [], source, [])
     source.item_element = item.path
     xml = None
     if opened.plain_file is not None and options.workers > 1:
@@ -187,8 +189,6 @@ def load(source_like: SourceLike, options: ReadOptions) -> Table:
         xml = split_xml.read_xml_halves(cut, item, options.limits, encoding) if cut else None
     if xml is None:
         xml = read_xml(opened.open, item, options.limits, encoding)
-    if xml.frame.height == 0:
-        raise NotAFeedError(f"The XML has no <{item.path.rsplit('/', 1)[-1]}> records.")
     return _within_limits(Table(xml.frame, xml.columns, source, xml.issues, xml.multi, xml.partial), options.limits)
 
 
