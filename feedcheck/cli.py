@@ -7,6 +7,7 @@ used as a feed (one line on stderr); 4 an internal error (a bug: one line on std
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import sys
 from collections.abc import Callable
@@ -19,31 +20,47 @@ from feedcheck.convert import convert
 from feedcheck.errors import FeedError, InternalError, UsageError
 from feedcheck.limits import Limits
 from feedcheck.profile import Tier, load_profile
+from feedcheck.report.markdown import to_terminal
+from feedcheck.report.text import width
 from feedcheck.validate import validate
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_UNUSABLE, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
 
-def _fail(code: int, message: str) -> None:
-    click.echo(f"feedcheck: {message}", err=True)
+def _fail(code: int, message: str, as_json: bool = False) -> None:
+    """One line on stderr, then exit: ``feedcheck: MESSAGE``, or in JSON mode
+    ``{"error": "MESSAGE", "exit_code": CODE}`` so that a program reading JSON never parses text."""
+    if as_json:
+        click.echo(json.dumps({"error": message, "exit_code": code}, ensure_ascii=False), err=True)
+    else:
+        click.echo(f"feedcheck: {message}", err=True)
     sys.exit(code)
 
 
-def _run(action: Callable[[], Any]) -> Any:
+def refusal(exc: BaseException) -> tuple[int, str]:
+    """The exit code and the one line for an exception out of the library."""
+    if isinstance(exc, InternalError):
+        return EXIT_INTERNAL, exc.message
+    if isinstance(exc, FeedError):
+        return EXIT_UNUSABLE, f"cannot use this file: {exc.message}"
+    if isinstance(exc, UsageError):
+        return EXIT_USAGE, str(exc)
+    if isinstance(exc, KeyboardInterrupt):
+        return 130, "interrupted"
+    if isinstance(exc, OSError):  # the machine's, not the feed's: a disk full, a file that vanished
+        return EXIT_UNUSABLE, f"cannot read or write a file: {exc}"
+    return EXIT_INTERNAL, f"internal error ({type(exc).__name__}: {exc}); please report it"
+
+
+def _run(action: Callable[[], Any], as_json: bool = False) -> Any:
     try:
         return action()
-    except InternalError as exc:
-        _fail(EXIT_INTERNAL, exc.message)
-    except FeedError as exc:
-        _fail(EXIT_UNUSABLE, f"cannot use this file: {exc.message}")
     except UsageError as exc:
-        raise click.UsageError(str(exc)) from None
-    except KeyboardInterrupt:
-        _fail(130, "interrupted")
-    except OSError as exc:  # the machine's, not the feed's: a disk full, a file that vanished
-        _fail(EXIT_UNUSABLE, f"cannot read or write a file: {exc}")
-    except Exception as exc:  # never a traceback for support staff
-        _fail(EXIT_INTERNAL, f"internal error ({type(exc).__name__}: {exc}); please report it")
+        if not as_json:
+            raise click.UsageError(str(exc)) from None
+        _fail(EXIT_USAGE, str(exc), as_json)
+    except (Exception, KeyboardInterrupt) as exc:  # never a traceback for support staff
+        _fail(*refusal(exc), as_json)
     return None  # pragma: no cover
 
 
@@ -139,7 +156,7 @@ def validate_command(
             **_read_arguments(read),
         )
 
-    report = _run(action)
+    report = _run(action, output == "json")
     if output == "json":
         click.echo(report.model_dump_json(indent=2))
     else:
@@ -205,7 +222,7 @@ def convert_command(
             **_read_arguments(read),
         )
 
-    result = _run(action)
+    result = _run(action, output == "json")
     sys.stdout.flush()
     # When a feed goes to standard output, the summary goes to standard error.
     if output == "json":
@@ -245,12 +262,14 @@ def fields_command(profile: str) -> None:
 @main.command("explain")
 @click.argument("code")
 def explain_command(code: str) -> None:
-    """Print the documentation page of an issue CODE (e.g. price-unparseable)."""
-    if code not in CODES:
-        close = difflib.get_close_matches(code, list(CODES), n=3)
+    """Print the documentation page of an issue CODE (e.g. price-unparseable, in any case)."""
+    name = code.strip().lower()
+    if name not in CODES:
+        close = difflib.get_close_matches(name, list(CODES), n=3)
         hint = f" Did you mean {', '.join(close)}?" if close else " 'feedcheck codes' lists them all."
         raise click.UsageError(f"Unknown issue code {code!r}.{hint}")
-    click.echo(doc_page(code), nl=False)
+    tty = sys.stdout.isatty()
+    click.echo(to_terminal(doc_page(name), color=tty and not os.environ.get("NO_COLOR"), width=width()), nl=False)
 
 
 @main.command("codes")

@@ -197,3 +197,20 @@ def test_an_internal_error_exits_4_with_one_line(fixtures: Path, monkeypatch: py
     assert result.output == (
         "feedcheck: feedcheck failed on this file (KeyError: 'oops'); this is a bug in feedcheck, please report it.\n"
     )
+
+
+def test_in_json_mode_errors_go_to_stderr_as_json(tmp_path: Path, fixtures: Path) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    proc = run("validate", str(empty), "--format", "json")
+    assert (proc.returncode, proc.stdout) == (3, "")
+    assert json.loads(proc.stderr) == {"error": "cannot use this file: The file is empty.", "exit_code": 3}
+    assert proc.stderr.count("\n") == 1
+    usage = run("validate", str(fixtures / "sample_feed.csv"), "--format", "json", "--currency", "euro")
+    assert (usage.returncode, usage.stdout) == (2, "")
+    assert json.loads(usage.stderr) == {
+        "error": "The currency must be an ISO 4217 code such as EUR, got 'euro'.",
+        "exit_code": 2,
+    }
+    converted = run("convert", str(empty), "--csv", str(tmp_path / "o.csv"), "--format", "json")
+    assert (converted.returncode, json.loads(converted.stderr)["exit_code"]) == (3, 3)

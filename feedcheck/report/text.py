@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
+
 from feedcheck.codes import Issue, Severity
 from feedcheck.profile import Tier
 from feedcheck.report.model import ReportData
@@ -12,6 +15,11 @@ _TIER_LABEL = {
     Tier.useful: "Useful",
 }
 _MARK = {Severity.error: "ERROR", Severity.warning: "WARN ", Severity.info: "info "}
+
+
+def width() -> int:
+    """Columns of the terminal standard output is, 80 when it is no terminal."""
+    return shutil.get_terminal_size((80, 24)).columns if sys.stdout.isatty() else 80
 
 
 def _percent(part: int, whole: int) -> str:
