@@ -19,6 +19,7 @@ from feedcheck.errors import (
 )
 from feedcheck.limits import Limits
 from feedcheck.profile import FieldSpec, Profile, Tier, load_profile
+from feedcheck.read.fetch import fetch
 from feedcheck.read.source import Source
 from feedcheck.report import FieldReport, Missing, Report
 from feedcheck.validate import validate
@@ -52,6 +53,7 @@ __all__ = [
     "UsageError",
     "__version__",
     "convert",
+    "fetch",
     "load_profile",
     "validate",
 ]

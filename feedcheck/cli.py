@@ -11,17 +11,24 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
 import click
+import polars as pl
 
 from feedcheck.codes import CODES, doc_page
 from feedcheck.convert import convert
-from feedcheck.errors import FeedError, InternalError, UsageError
+from feedcheck.errors import FeedError, FetchError, InternalError, UsageError
 from feedcheck.limits import Limits
 from feedcheck.profile import Tier, load_profile
+from feedcheck.read.fetch import fetch, is_address
+from feedcheck.report import Report
+from feedcheck.report.html import capped_rows, render_html, rows_from
+from feedcheck.report.issues_csv import IssuesCsv
 from feedcheck.report.markdown import to_terminal
-from feedcheck.report.text import width
+from feedcheck.report.progress import TerminalProgress
+from feedcheck.report.text import summary, width
 from feedcheck.validate import validate
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_UNUSABLE, EXIT_INTERNAL = 0, 1, 2, 3, 4
@@ -41,6 +48,8 @@ def refusal(exc: BaseException) -> tuple[int, str]:
     """The exit code and the one line for an exception out of the library."""
     if isinstance(exc, InternalError):
         return EXIT_INTERNAL, exc.message
+    if isinstance(exc, FetchError):
+        return EXIT_UNUSABLE, f"cannot fetch this address: {exc.message}"
     if isinstance(exc, FeedError):
         return EXIT_UNUSABLE, f"cannot use this file: {exc.message}"
     if isinstance(exc, UsageError):
@@ -72,6 +81,9 @@ _READ_OPTIONS = (
     click.option("--encoding", default=None, help="Force the text encoding (e.g. cp1252)."),
     click.option("--delimiter", default=None, help="Force the CSV delimiter: , ; | or tab."),
     click.option("--item-element", default=None, help="Force the XML record element (e.g. product)."),
+    click.option(
+        "--sheet", default=None, help="The sheet of a spreadsheet (.xlsx, .ods, .xls) to read; the first by default."
+    ),
     click.option(
         "--map", "maps", multiple=True, metavar="COLUMN=FIELD", help='Force a mapping, e.g. "Prix TTC=price".'
     ),
@@ -110,6 +122,7 @@ def _read_arguments(read: dict[str, Any]) -> dict[str, Any]:
         "currency": read["currency"],
         "limits": _limits(read["max_bytes"], read["max_items"], read["partial"]),
         "workers": read["workers"],
+        "sheet": read["sheet"],
     }
 
 
@@ -128,44 +141,133 @@ def main() -> None:
     """Check product catalogue feeds (CSV or XML) for the fields publishers need."""
 
 
+def _check_paths(files: tuple[str, ...]) -> None:
+    """A path that does not exist is the caller's mistake (exit 2), before anything runs."""
+    for file in files:
+        if file != "-" and not is_address(file) and not os.path.isfile(file):
+            what = "is a directory" if os.path.isdir(file) else "does not exist"
+            raise click.BadParameter(f"File {file!r} {what}.", param_hint="'FILE'")
+
+
+def _source(file: str, limits: Limits, progress: TerminalProgress) -> str | BinaryIO:
+    """Standard input for -, the downloaded feed for an http(s) address, else the path."""
+    if file == "-":
+        return sys.stdin.buffer
+    if is_address(file):
+        return fetch(file, limits=limits, progress=progress)
+    return file
+
+
+def _tee(sinks: list[Callable[[pl.DataFrame], None]]) -> Callable[[pl.DataFrame], None]:
+    def rows(frame: pl.DataFrame) -> None:
+        for sink in sinks:
+            sink(frame)
+
+    return rows
+
+
+def _validate_each(
+    files: tuple[str, ...], arguments: dict[str, Any], csv: IssuesCsv | None, as_json: bool, html: bool
+) -> list[tuple[str, Report | None, int, str]]:
+    """(file, report or None, exit code, refusal line) for each file, in order. A file that
+    cannot be used gets its line on stderr at once, and the next file runs. For the HTML view,
+    each report keeps the first issue rows of each issue."""
+    results: list[tuple[str, Report | None, int, str]] = []
+    for file in files:
+        progress = TerminalProgress(file if len(files) > 1 else "reading")
+        kept, capped = capped_rows()
+        sinks = [s for s in (csv.for_file(file) if csv and len(files) > 1 else csv, capped if html else None) if s]
+        try:
+            source = _source(file, arguments["limits"], progress)
+            report = validate(source, progress=progress, issue_rows=_tee(sinks) if sinks else False, **arguments)
+            if html:
+                report.issue_rows = rows_from(kept)
+            results.append((file, report, EXIT_OK if report.valid else EXIT_INVALID, ""))
+        except UsageError as exc:  # the same mistake for every file: stop at once
+            if not as_json:
+                raise click.UsageError(str(exc)) from None
+            _fail(EXIT_USAGE, str(exc), as_json)
+        except (Exception, KeyboardInterrupt) as exc:  # never a traceback for support staff
+            code, line = refusal(exc)
+            if code == 130:
+                _fail(code, line, as_json)
+            line = f"{file}: {line}" if len(files) > 1 else line
+            if as_json:
+                click.echo(json.dumps({"file": file, "error": line, "exit_code": code}, ensure_ascii=False), err=True)
+            else:
+                click.echo(f"feedcheck: {line}", err=True)
+            results.append((file, None, code, line))
+        finally:
+            progress.close()
+    return results
+
+
 @main.command("validate")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.argument("files", nargs=-1, required=True, metavar="FILE...")
 @click.option(
     "--format",
-    "output",
-    type=click.Choice(["text", "json"]),
+    "fmt",
+    type=click.Choice(["text", "json", "html"]),
     default="text",
     show_default=True,
-    help="Report as text for people or JSON for programs.",
+    help="Report as text for people, JSON for programs, or one HTML page to send the merchant.",
 )
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the report to this file instead of standard output.",
+)
+@click.option(
+    "--issues-csv",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write every affected line to this CSV: item, line, id, field, code, severity, value.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Name every missing useful field.")
 @PROFILE_OPTION
 @read_options
 def validate_command(
-    file: str,
-    output: str,
+    files: tuple[str, ...],
+    fmt: str,
+    out: str | None,
+    issues_csv: str | None,
+    verbose: bool,
     profile: str,
     **read: Any,
 ) -> None:
-    """Check FILE (a path, or - for standard input) and report what is missing or invalid."""
-    source: str | BinaryIO = sys.stdin.buffer if file == "-" else file
-
-    def action() -> Any:
-        return validate(
-            source,
-            profile=profile,
-            **_read_arguments(read),
-        )
-
-    report = _run(action, output == "json")
-    if output == "json":
-        click.echo(report.model_dump_json(indent=2))
+    """Check each FILE (a path, an http(s) address, or - for standard input) and report what is
+    missing or invalid. With several files, one summary line each; exit with the worst code."""
+    _check_paths(files)
+    as_json = fmt == "json"
+    arguments = {"profile": profile, **_read_arguments(read)}
+    sink = _run(lambda: IssuesCsv(issues_csv, file="" if len(files) > 1 else None), as_json) if issues_csv else None
+    try:
+        results = _validate_each(files, arguments, sink, as_json, fmt == "html")
+    finally:
+        if sink is not None:
+            sink.close()
+    reports = [(file, report) for file, report, _, _ in results if report is not None]
+    if fmt == "json":
+        dumped = [r.model_dump(mode="json") if r else {"file": f, "error": e, "exit_code": c} for f, r, c, e in results]
+        text = json.dumps(dumped[0] if len(files) == 1 else dumped, indent=2, ensure_ascii=False) + "\n"
+    elif fmt == "html":
+        text = render_html([(f, r, e) for f, r, _, e in results])
+    elif len(files) == 1:
+        text = reports[0][1].to_text(width=width() if out is None else 80, verbose=verbose) if reports else ""
     else:
-        click.echo(report.to_text(), nl=False)
-    sys.exit(EXIT_OK if report.valid else EXIT_INVALID)
+        text = "".join(summary(r) + "\n" for _, r in reports)
+    if len(files) == 1 and not reports and fmt != "html":
+        text = ""  # the refusal line on stderr says it all
+    if out is not None:
+        _run(lambda: Path(out).write_text(text, encoding="utf-8"), as_json)
+    elif text:
+        click.echo(text, nl=False)
+    sys.exit(max(code for _, _, code, _ in results))
 
 
 @main.command("convert")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.argument("file")
 @click.option(
     "--csv",
     "csv_out",
@@ -200,12 +302,16 @@ def convert_command(
     keep_extra: bool,
     **read: Any,
 ) -> None:
-    """Write FILE as normalised CSV and/or XML for publishers (--csv OUT.csv --xml OUT.xml)."""
+    """Write FILE (a path, an http(s) address, or - for standard input) as normalised CSV and/or
+    XML for publishers (--csv OUT.csv --xml OUT.xml)."""
+    _check_paths((file,))
     if csv_out is None and xml_out is None:
         raise click.UsageError("Say where to write: --csv OUT.csv, --xml OUT.xml, or both.")
     if csv_out == "-" and xml_out == "-":
         raise click.UsageError("Only one of --csv and --xml can go to standard output.")
-    source: str | BinaryIO = sys.stdin.buffer if file == "-" else file
+    arguments = _read_arguments(read)
+    progress = TerminalProgress("reading")
+    source = _run(lambda: _source(file, arguments["limits"], progress), output == "json")
     to_stdout = "-" in (csv_out, xml_out)
 
     def target(path: str | None) -> str | BinaryIO | None:
@@ -219,10 +325,11 @@ def convert_command(
             profile=profile,
             drop_invalid=drop_invalid,
             keep_extra=keep_extra,
-            **_read_arguments(read),
+            **arguments,
         )
 
     result = _run(action, output == "json")
+    progress.close()
     sys.stdout.flush()
     # When a feed goes to standard output, the summary goes to standard error.
     if output == "json":

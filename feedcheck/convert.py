@@ -95,6 +95,7 @@ def convert(
     currency: str | None = None,
     limits: Limits | None = None,
     workers: int = 1,
+    sheet: str | None = None,
 ) -> ConvertResult:
     """Write the feed as a normalised CSV and/or XML (paths or binary streams).
 
@@ -116,6 +117,7 @@ def convert(
             currency=currency,
             limits=limits,
             workers=workers,
+            sheet=sheet,
         )
         frame = analysis.frame
         extra = None

@@ -35,6 +35,7 @@ def test_public_names_are_pinned() -> None:
         "UsageError",
         "__version__",
         "convert",
+        "fetch",
         "load_profile",
         "validate",
     ]

@@ -25,7 +25,7 @@ from feedcheck.read.sniff import (
     xml_declared_encoding,
     xml_parser_options,
 )
-from feedcheck.read.source import Source, SourceLike, open_source
+from feedcheck.read.source import Progress, Source, SourceLike, open_source
 from feedcheck.read.xml_reader import read_xml
 
 HEAD = 1 << 20
@@ -39,6 +39,8 @@ class ReadOptions:
     item_element: str | None = None
     limits: Limits = field(default_factory=lambda: Limits())
     workers: int = 1  # processes that may read one XML file (2: two halves at once)
+    progress: Progress | None = None  # told the bytes of the source read so far, and the total
+    sheet: str | None = None  # the spreadsheet's sheet to read (the first by default)
 
 
 @dataclass
@@ -165,7 +167,7 @@ def load(source_like: SourceLike, options: ReadOptions) -> Table:
         member=opened.member,
     )
     if fmt == "csv":
-        return _within_limits(_load_csv(opened.read_all(), options, source), options.limits)
+        return _within_limits(_load_csv(opened.read_all(options.progress), options, source), options.limits)
     refuse_entities(head, complete=len(head) < HEAD)
     encoding = None
     if options.encoding:
@@ -188,7 +190,7 @@ def load(source_like: SourceLike, options: ReadOptions) -> Table:
         cut = split_xml.plan(opened.plain_file, head, item, options.limits)
         xml = split_xml.read_xml_halves(cut, item, options.limits, encoding) if cut else None
     if xml is None:
-        xml = read_xml(opened.open, item, options.limits, encoding)
+        xml = read_xml(lambda: opened.open(options.progress), item, options.limits, encoding)
     return _within_limits(Table(xml.frame, xml.columns, source, xml.issues, xml.multi, xml.partial), options.limits)
 
 

@@ -52,6 +52,10 @@ _MAGIC_NOT_A_FEED = (
 
 _CHUNK = 1 << 20
 
+# Called as the source is read: (bytes so far, total bytes when known). The command draws a
+# progress bar from it; a batched pipeline calls it once per batch.
+Progress = Callable[[int, int | None], None]
+
 
 class Source(BaseModel):
     """What was detected about the input (or forced by the caller)."""
@@ -78,7 +82,9 @@ class _CappedReader(io.RawIOBase):
         also_close: tuple[IO[bytes] | zipfile.ZipFile, ...] = (),
         ratio: tuple[int, Callable[[], int]] | None = None,
         compression: str | None = None,
+        progress: tuple[Progress, int | None] | None = None,
     ) -> None:
+        self._progress = progress
         self._compression = compression
         self._inner = inner
         self._cap = cap
@@ -110,6 +116,8 @@ class _CappedReader(io.RawIOBase):
                     f"The archive expands more than {most} times ({self.count:,} bytes from "
                     f"{compressed():,} compressed bytes so far): this looks like a decompression bomb, not a feed."
                 )
+        if self._progress is not None:
+            self._progress[0](self.count, self._progress[1])
         buffer[:n] = data
         return n
 
@@ -137,12 +145,18 @@ class Opened:
         assert self._path is not None
         return open(self._path, "rb")
 
-    def open(self) -> BinaryIO:
-        """A fresh decompressed stream, capped by the limits."""
+    def size(self) -> int | None:
+        """Bytes of the source as sent."""
+        return len(self._raw) if self._raw is not None else self._path.stat().st_size if self._path else None
+
+    def open(self, progress: Progress | None = None) -> BinaryIO:
+        """A fresh decompressed stream, capped by the limits; ``progress`` is told how many bytes
+        of the source as sent (of the member, for a zip) were read so far."""
         raw = self._open_raw()
         inner: IO[bytes] | gzip.GzipFile | bz2.BZ2File | lzma.LZMAFile
+        sent = (progress, self.size()) if progress is not None else None
         if self.compression is None:
-            return io.BufferedReader(_CappedReader(raw, self._limits.max_bytes, "as sent"), _CHUNK)
+            return io.BufferedReader(_CappedReader(raw, self._limits.max_bytes, "as sent", progress=sent), _CHUNK)
         ratio: tuple[int, Callable[[], int]]
         if self.compression == "zip":
             # The member is read from memory or the path, never extracted.
@@ -152,8 +166,10 @@ class Opened:
             inner = archive.open(info)
             closers: tuple[IO[bytes] | zipfile.ZipFile, ...] = (archive, raw)
             ratio = (self._limits.max_compression_ratio, lambda: info.compress_size)
+            member = (progress, info.file_size) if progress is not None else None
         else:
-            outer = io.BufferedReader(_CappedReader(raw, self._limits.max_bytes, "as sent"), _CHUNK)
+            member = None
+            outer = io.BufferedReader(_CappedReader(raw, self._limits.max_bytes, "as sent", progress=sent), _CHUNK)
             if self.compression == "gzip":
                 inner = gzip.GzipFile(fileobj=outer, mode="rb")
             elif self.compression == "bz2":
@@ -165,7 +181,7 @@ class Opened:
             assert isinstance(counter, _CappedReader)
             ratio = (self._limits.max_compression_ratio, lambda: counter.count)
         capped = _CappedReader(
-            inner, self._limits.max_decompressed_bytes, "once decompressed", closers, ratio, self.compression
+            inner, self._limits.max_decompressed_bytes, "once decompressed", closers, ratio, self.compression, member
         )
         return io.BufferedReader(capped, _CHUNK)
 
@@ -178,7 +194,10 @@ class Opened:
         with self.open() as stream:
             return stream.read(size)
 
-    def read_all(self) -> bytes:
+    def read_all(self, progress: Progress | None = None) -> bytes:
+        if progress is not None:
+            with self.open(progress) as stream:
+                return stream.read()
         if self.compression is None and self._path is not None:
             return self._path.read_bytes()  # size checked against the limit when opened
         if self.compression is None and self._raw is not None:

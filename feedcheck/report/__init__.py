@@ -13,9 +13,10 @@ from feedcheck.report.text import render_text
 
 
 class Report(ReportData):
-    def to_text(self) -> str:
-        """The text view for a support person (what ``feedcheck validate`` prints)."""
-        return render_text(self)
+    def to_text(self, *, width: int = 80, verbose: bool = False) -> str:
+        """The text view for a support person (what ``feedcheck validate`` prints): no line
+        wider than ``width`` columns; ``verbose`` lists the missing useful fields by name."""
+        return render_text(self, width=width, verbose=verbose)
 
 
 def report_json_schema() -> dict[str, object]:
