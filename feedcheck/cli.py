@@ -82,7 +82,7 @@ _READ_OPTIONS = (
     click.option("--delimiter", default=None, help="Force the CSV delimiter: , ; | or tab."),
     click.option("--item-element", default=None, help="Force the XML record element (e.g. product)."),
     click.option(
-        "--sheet", default=None, help="The sheet of a spreadsheet (.xlsx, .ods, .xls) to read; the first by default."
+        "--sheet", default=None, help="The sheet of a spreadsheet (.xlsx, .ods, .xls) to read (default: the first)."
     ),
     click.option(
         "--map", "maps", multiple=True, metavar="COLUMN=FIELD", help='Force a mapping, e.g. "Prix TTC=price".'

@@ -124,7 +124,7 @@ def _header_names(raw: str, delimiter: str) -> list[str]:
     return next((row for row, _ in _python_rows(raw, delimiter)), [])
 
 
-def _unique_names(names: list[str], line: int, issues: list[RawIssue]) -> list[str]:
+def unique_names(names: list[str], line: int, issues: list[RawIssue]) -> list[str]:
     out: list[str] = []
     seen: dict[str, int] = {}
     empty_positions: list[str] = []
@@ -180,7 +180,7 @@ def _header(text_utf8: bytes, sc: _Scan, delimiter: str, issues: list[RawIssue])
         header_raw = text_utf8[int(sc.starts[0]) : int(sc.ends[0])].decode("utf-8").rstrip("\r").lstrip("\ufeff")
     except UnicodeDecodeError:
         raise NotUtf8 from None
-    return _unique_names(_header_names(header_raw, delimiter), int(sc.lines[0]), issues)
+    return unique_names(_header_names(header_raw, delimiter), int(sc.lines[0]), issues)
 
 
 def _polars_read(text_utf8: bytes, delimiter: str, names: list[str]) -> pl.DataFrame | None:
@@ -221,7 +221,7 @@ def _read_scanned(
     except UnicodeDecodeError:
         raise NotUtf8 from None
     header_line = int(sc.lines[0])
-    names = _unique_names(_header_names(header_raw, delimiter), header_line, issues)
+    names = unique_names(_header_names(header_raw, delimiter), header_line, issues)
     if frame is not _UNREAD and frame is not None and frame.columns != names:
         frame = None  # the header the parallel read assumed was not the real one
     if len(names) > limits.max_columns:

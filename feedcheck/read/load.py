@@ -26,6 +26,7 @@ from feedcheck.read.sniff import (
     xml_parser_options,
 )
 from feedcheck.read.source import Progress, Source, SourceLike, open_source
+from feedcheck.read.spreadsheet import read_spreadsheet
 from feedcheck.read.xml_reader import read_xml
 
 HEAD = 1 << 20
@@ -155,6 +156,12 @@ def _named_item_element(head: bytes, name: str, encoding: str | None) -> ItemEle
 
 def load(source_like: SourceLike, options: ReadOptions) -> Table:
     opened = open_source(source_like, options.limits)
+    if opened.spreadsheet is not None:
+        sheet = read_spreadsheet(opened.read_all(options.progress), opened.spreadsheet, options.sheet, options.limits)
+        source = Source(name=opened.name, format=opened.spreadsheet, encoding="utf-8", sheet=sheet.sheet)
+        return _within_limits(Table(sheet.frame, sheet.columns, source, sheet.issues), options.limits)
+    if options.sheet is not None:
+        raise UsageError("--sheet names a sheet of a spreadsheet; this feed is not one.")
     head = opened.head(HEAD)
     fmt = options.format or sniff_format(head)
     if fmt not in ("csv", "xml"):

@@ -29,6 +29,7 @@ from feedcheck.errors import (
     UnsupportedCompressionError,
 )
 from feedcheck.limits import RATIO_GRACE, Limits
+from feedcheck.read.spreadsheet import OLE_MAGIC, spreadsheet_kind
 
 SourceLike = str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes]
 
@@ -43,7 +44,6 @@ _MAGIC_NOT_A_FEED = (
     (b"\xff\xd8\xff", "a JPEG image"),
     (b"GIF8", "a GIF image"),
     (b"%PDF", "a PDF document"),
-    (b"\xd0\xcf\x11\xe0", "an old Excel/Word document (.xls/.doc)"),
     (b"7z\xbc\xaf", "a 7-Zip archive"),
     (b"Rar!", "a RAR archive"),
     (b"RIFF", "a RIFF media file"),
@@ -61,13 +61,14 @@ class Source(BaseModel):
     """What was detected about the input (or forced by the caller)."""
 
     name: str | None = Field(None, description="file path, when read from a file")
-    format: str = Field(description='"csv" or "xml"')
+    format: str = Field(description='"csv" or "xml"; "xlsx", "ods" or "xls" for a spreadsheet')
     encoding: str = Field(description="text encoding the feed was read with")
     bom: bool = Field(False, description="a byte-order mark opened the file")
     delimiter: str | None = Field(None, description="CSV delimiter")
     item_element: str | None = Field(None, description="XML record element, as a path from the root")
     compression: str | None = Field(None, description='"gzip", "zip", "bz2", "xz" or null')
     member: str | None = Field(None, description="the file read inside a zip archive")
+    sheet: str | None = Field(None, description="the sheet read, for a spreadsheet (.xlsx, .ods, .xls)")
 
 
 class _CappedReader(io.RawIOBase):
@@ -138,6 +139,7 @@ class Opened:
     _raw: bytes | None
     _path: Path | None
     _limits: Limits
+    spreadsheet: str | None = None  # "xlsx", "ods" or "xls": read by read.spreadsheet, not as text
 
     def _open_raw(self) -> BinaryIO:
         if self._raw is not None:
@@ -206,11 +208,15 @@ class Opened:
             return stream.read()
 
 
-def _zip_member(raw: IO[bytes]) -> str:
+def _zip_member(raw: IO[bytes]) -> tuple[str | None, str | None]:
+    """(the one member to read, None), or (None, "xlsx" | "ods") for a spreadsheet."""
     try:
         archive = zipfile.ZipFile(raw)
     except zipfile.BadZipFile as exc:
         raise UnsupportedCompressionError(f"The zip archive is damaged: {exc}.") from None
+    kind = spreadsheet_kind(archive)
+    if kind is not None:
+        return None, kind
     for info in archive.infolist():
         name = info.filename.replace("\\", "/")
         if name.startswith("/") or ".." in name.split("/") or (len(name) > 1 and name[1] == ":"):
@@ -229,13 +235,15 @@ def _zip_member(raw: IO[bytes]) -> str:
     if any(
         name.lower().endswith((".xml", ".rels")) and name.startswith(("xl/", "word/", "[Content")) for name in names
     ):
-        raise NotAFeedError("This is an Office document (.xlsx/.docx), not a feed: export the sheet as CSV.")
+        raise NotAFeedError(
+            "This is an Office document (.docx/.pptx), not a feed: send the catalogue as a CSV or a sheet."
+        )
     if len(names) != 1:
         listing = ", ".join(names[:5]) + (" ..." if len(names) > 5 else "")
         raise UnsupportedCompressionError(
             f"The zip archive holds {len(names)} files ({listing}); it must hold exactly one feed."
         )
-    return names[0]
+    return names[0], None
 
 
 def open_source(source: SourceLike, limits: Limits) -> Opened:
@@ -276,7 +284,11 @@ def open_source(source: SourceLike, limits: Limits) -> Opened:
         compression = next((kind for sig, kind in _MAGIC_COMPRESSION if magic.startswith(sig)), None)
         if compression == "zip":
             stream.seek(0)
-            opened.member = _zip_member(stream)
+            opened.member, opened.spreadsheet = _zip_member(stream)
+        if magic.startswith(OLE_MAGIC):
+            opened.spreadsheet = "xls"
+    if opened.spreadsheet is not None:
+        return opened  # a spreadsheet, read whole by read.spreadsheet
     opened.compression = compression
     if compression is not None:
         try:

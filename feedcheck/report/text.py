@@ -38,6 +38,8 @@ def percent(part: int, whole: int) -> str:
 def detected(report: ReportData) -> str:
     s = report.source
     parts = [s.format.upper()]
+    if s.sheet is not None:  # a spreadsheet: cells, no encoding nor delimiter
+        return f"{s.format.upper()}, sheet {s.sheet!r}"
     if s.format == "csv" and s.delimiter is not None:
         parts.append("delimiter " + {"\t": "TAB", " ": "SPACE"}.get(s.delimiter, repr(s.delimiter)))
     if s.item_element:
