@@ -10,6 +10,7 @@ import difflib
 import json
 import os
 import sys
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
@@ -28,7 +29,7 @@ from feedcheck.report.html import capped_rows, render_html, rows_from
 from feedcheck.report.issues_csv import IssuesCsv
 from feedcheck.report.markdown import to_terminal
 from feedcheck.report.progress import TerminalProgress
-from feedcheck.report.text import summary, width
+from feedcheck.report.text import fit_list, summary, width
 from feedcheck.validate import validate
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_UNUSABLE, EXIT_INTERNAL = 0, 1, 2, 3, 4
@@ -356,14 +357,14 @@ def convert_command(
 def fields_command(profile: str) -> None:
     """List the profile's canonical fields, their tier and the column names that map to them."""
     prof = _run(lambda: load_profile(profile))
-    click.echo(f"Profile {prof.name}: {prof.description}")
+    columns = width()
+    click.echo("\n".join(textwrap.wrap(f"Profile {prof.name}: {prof.description}", width=columns)))
     for tier in Tier:
         click.echo(f"\n{tier.value.replace('_', ' ')}:")
         for spec in prof.by_tier(tier):
-            aliases = ", ".join(spec.aliases)
-            click.echo(f"  {spec.name:<26} {aliases}")
+            click.echo(fit_list(f"  {spec.name:<26} ", spec.aliases, columns))
     if prof.sale_price_aliases:
-        click.echo(f"\nsale price (becomes price when filled): {', '.join(prof.sale_price_aliases)}")
+        click.echo(fit_list("\nsale price (becomes price when filled): ", prof.sale_price_aliases, columns))
 
 
 @main.command("explain")

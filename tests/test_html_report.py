@@ -158,3 +158,11 @@ def test_the_browser_check_would_see_an_outside_resource(tmp_path: Path) -> None
     page.write_text(report.replace("</head>", '<link rel="stylesheet" href="https://example.invalid/x.css"></head>'))
     _, console = open_in_browser(page, tmp_path)
     assert len(console) == 1 and re.search(r"Loading the stylesheet .* violates", console[0])
+
+
+def test_links_go_only_to_explanations_the_page_holds(fixtures: Path) -> None:
+    report = feedcheck.validate(fixtures / "codes" / "empty-mandatory-value.csv")
+    tree = html.fromstring(render_report_html(report))
+    targets = {href[1:] for href in tree.xpath("//a/@href")}
+    held = set(tree.xpath("//section[@class='explain']/@id"))
+    assert targets and targets <= held

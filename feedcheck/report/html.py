@@ -166,9 +166,21 @@ def render_html(results: list[tuple[str, ReportData | None, str]]) -> str:
         else:
             feeds.append(_feed(report, index, name))
     codes = sorted({i["code"] for f in feeds if not f["error"] for i in f["issues"]}, key=list(CODES).index)
+    for feed in feeds:
+        for issue in feed.get("issues", []):
+            issue["fix"] = _linked(issue["fix"], codes)
     title = feeds[0]["name"] if len(feeds) == 1 else f"{len(feeds)} feeds"
     page = environment().get_template("report.html")
-    return page.render(title=title, feeds=feeds, explanations={code: _page(code) for code in codes})
+    explanations = {code: _linked(_page(code), codes) for code in codes}
+    return page.render(title=title, feeds=feeds, explanations=explanations)
+
+
+_ANCHOR = re.compile(r'<a href="#explain-([a-z0-9-]+)">(.*?)</a>', re.S)
+
+
+def _linked(html: Markup, codes: list[str]) -> Markup:
+    """Links to the explanation of a code the page does not hold become plain text."""
+    return Markup(_ANCHOR.sub(lambda m: m.group(0) if m.group(1) in codes else m.group(2), str(html)))
 
 
 def render_report_html(report: ReportData) -> str:

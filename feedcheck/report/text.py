@@ -55,16 +55,26 @@ def _cut(value: str, most: int = 60) -> str:
     return value if len(value) <= most else value[: most - 1] + "…"
 
 
-def _example(issue: Issue) -> str:
+def _examples(issue: Issue, width: int) -> list[str]:
+    """The example line: up to three examples, ``; +N more``; one example a line when they do
+    not fit on one."""
     bits = []
     for ex in issue.examples[:3]:
         where = f"line {ex.line:,}" if ex.line is not None else f"item {ex.item:,}"
         if ex.id:
             where += f" id {_cut(ex.id)}"
         bits.append(where + (f" {_cut(ex.value)!r}" if ex.value not in (None, "") else ""))
+    if not bits:
+        return []
     more = issue.count - len(issue.examples[:3])
     per_item = any(ex.item is not None for ex in issue.examples)
-    return "; ".join(bits) + (f"; +{more:,} more" if more > 0 and per_item else "")
+    tail = f"+{more:,} more" if more > 0 and per_item else ""
+    line = "        " + "; ".join([*bits, tail] if tail else bits)
+    if len(line) <= width:
+        return [line]
+    return ["        " + bit + (";" if n < len(bits) - 1 or tail else "") for n, bit in enumerate(bits)] + (
+        ["        " + tail] if tail else []
+    )
 
 
 def _fit(line: str, width: int) -> list[str]:
@@ -92,6 +102,21 @@ def _fit(line: str, width: int) -> list[str]:
         break_on_hyphens=False,
     )
     return [ln.replace(_GLUE, " ") for ln in lines]
+
+
+def fit_list(label: str, names: list[str], columns: int) -> str:
+    """``label`` then the comma-separated ``names``, wrapped to ``columns``, continuation lines
+    indented under the first name."""
+    first = label.rsplit("\n", 1)[-1]
+    body = textwrap.wrap(
+        ", ".join(name.replace(" ", _GLUE) for name in names),  # a name is never cut
+        width=columns,
+        initial_indent=first,
+        subsequent_indent=" " * len(first) if len(first) <= columns // 2 else "    ",
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    return label[: len(label) - len(first)] + "\n".join(body).replace(_GLUE, " ")
 
 
 def summary(report: ReportData) -> str:
@@ -143,9 +168,7 @@ def render_text(report: ReportData, *, width: int = 80, verbose: bool = False) -
     listed = [i for i in report.issues if not i.code.startswith("missing-") or i.code == "missing-mandatory-field"]
     for issue in sorted(listed, key=lambda i: order[i.severity]):
         out.append(f"  {_MARK[issue.severity]} {issue.code}: {issue.message}")
-        example = _example(issue)
-        if example:
-            out.append(f"        {example}")
+        out.extend(_examples(issue, width))
     if report.unmapped_columns:
         shown = ", ".join(report.unmapped_columns[:12])
         extra = len(report.unmapped_columns) - 12
