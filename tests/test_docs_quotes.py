@@ -327,3 +327,35 @@ def test_each_library_message_is_what_the_library_raises(message: str) -> None:
         assert said.startswith(message[:-3]), said
     else:
         assert said == message
+
+
+def shaped(shown: object, real: object) -> bool:
+    """Whether ``real`` has the shape the page shows: objects with the same keys, lists with a
+    ``"..."`` element standing for any elements there, the same values everywhere else."""
+    if isinstance(shown, dict):
+        return (
+            isinstance(real, dict)
+            and set(shown) == set(real)
+            and all(shaped(value, real[key]) for key, value in shown.items())
+        )
+    if isinstance(shown, list):
+        if not isinstance(real, list):
+            return False
+        if not shown:
+            return not real
+        head, rest = shown[0], shown[1:]
+        if head == "...":
+            return any(shaped(rest, real[skip:]) for skip in range(len(real) + 1))
+        return bool(real) and shaped(head, real[0]) and shaped(rest, real[1:])
+    return shown == real
+
+
+def test_the_json_report_on_the_library_page_is_real(workdir: Path) -> None:
+    import json
+
+    block = re.search(r"```json\n(.*?)```", read("docs/library.md"), re.S)
+    assert block
+    shown = json.loads(block.group(1))
+    real = json.loads(feedcheck.validate("shop.csv").model_dump_json())
+    assert shaped(shown, real), json.dumps(real, indent=1, ensure_ascii=False)[:3000]
+    assert not shaped({**shown, "items": 5}, real)
