@@ -20,6 +20,7 @@ from feedcheck.errors import (
 )
 from feedcheck.limits import Limits
 from feedcheck.profile import FieldSpec, Profile, Tier, load_profile
+from feedcheck.read.fetch import fetch
 from feedcheck.read.source import Source
 from feedcheck.report import FieldReport, Missing, Report
 from feedcheck.report.diff import FeedDiff
@@ -56,6 +57,7 @@ __all__ = [
     "__version__",
     "convert",
     "diff",
+    "fetch",
     "load_profile",
     "validate",
 ]

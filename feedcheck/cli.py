@@ -8,44 +8,71 @@ used as a feed (one line on stderr); 4 an internal error (a bug: one line on std
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import sys
+import textwrap
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
 import click
+import polars as pl
 
 from feedcheck.codes import CODES, doc_page
 from feedcheck.convert import convert
 from feedcheck.diff import DEFAULT_LIMIT, diff
-from feedcheck.errors import FeedError, InternalError, UsageError
+from feedcheck.errors import FeedError, FetchError, InternalError, UsageError
 from feedcheck.limits import Limits
 from feedcheck.profile import Tier, load_profile
+from feedcheck.read.fetch import fetch, is_address
+from feedcheck.report import Report
+from feedcheck.report.html import capped_rows, render_html, rows_from
+from feedcheck.report.issues_csv import IssuesCsv
+from feedcheck.report.markdown import to_terminal
+from feedcheck.report.progress import TerminalProgress
+from feedcheck.report.text import fit_list, summary, width
 from feedcheck.validate import validate
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_UNUSABLE, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
 
-def _fail(code: int, message: str) -> None:
-    click.echo(f"feedcheck: {message}", err=True)
+def _fail(code: int, message: str, as_json: bool = False) -> None:
+    """One line on stderr, then exit: ``feedcheck: MESSAGE``, or in JSON mode
+    ``{"error": "MESSAGE", "exit_code": CODE}`` so that a program reading JSON never parses text."""
+    if as_json:
+        click.echo(json.dumps({"error": message, "exit_code": code}, ensure_ascii=False), err=True)
+    else:
+        click.echo(f"feedcheck: {message}", err=True)
     sys.exit(code)
 
 
-def _run(action: Callable[[], Any]) -> Any:
+def refusal(exc: BaseException) -> tuple[int, str]:
+    """The exit code and the one line for an exception out of the library."""
+    if isinstance(exc, InternalError):
+        return EXIT_INTERNAL, exc.message
+    if isinstance(exc, FetchError):
+        return EXIT_UNUSABLE, f"cannot fetch this address: {exc.message}"
+    if isinstance(exc, FeedError):
+        return EXIT_UNUSABLE, f"cannot use this file: {exc.message}"
+    if isinstance(exc, UsageError):
+        return EXIT_USAGE, str(exc)
+    if isinstance(exc, KeyboardInterrupt):
+        return 130, "interrupted"
+    if isinstance(exc, OSError):  # the machine's, not the feed's: a disk full, a file that vanished
+        return EXIT_UNUSABLE, f"cannot read or write a file: {exc}"
+    return EXIT_INTERNAL, f"internal error ({type(exc).__name__}: {exc}); please report it"
+
+
+def _run(action: Callable[[], Any], as_json: bool = False) -> Any:
     try:
         return action()
-    except InternalError as exc:
-        _fail(EXIT_INTERNAL, exc.message)
-    except FeedError as exc:
-        _fail(EXIT_UNUSABLE, f"cannot use this file: {exc.message}")
     except UsageError as exc:
-        raise click.UsageError(str(exc)) from None
-    except KeyboardInterrupt:
-        _fail(130, "interrupted")
-    except OSError as exc:  # the machine's, not the feed's: a disk full, a file that vanished
-        _fail(EXIT_UNUSABLE, f"cannot read or write a file: {exc}")
-    except Exception as exc:  # never a traceback for support staff
-        _fail(EXIT_INTERNAL, f"internal error ({type(exc).__name__}: {exc}); please report it")
+        if not as_json:
+            raise click.UsageError(str(exc)) from None
+        _fail(EXIT_USAGE, str(exc), as_json)
+    except (Exception, KeyboardInterrupt) as exc:  # never a traceback for support staff
+        _fail(*refusal(exc), as_json)
     return None  # pragma: no cover
 
 
@@ -57,6 +84,9 @@ _READ_OPTIONS = (
     click.option("--encoding", default=None, help="Force the text encoding (e.g. cp1252)."),
     click.option("--delimiter", default=None, help="Force the CSV delimiter: , ; | or tab."),
     click.option("--item-element", default=None, help="Force the XML record element (e.g. product)."),
+    click.option(
+        "--sheet", default=None, help="The sheet of a spreadsheet (.xlsx, .ods, .xls) to read (default: the first)."
+    ),
     click.option(
         "--map", "maps", multiple=True, metavar="COLUMN=FIELD", help='Force a mapping, e.g. "Prix TTC=price".'
     ),
@@ -95,6 +125,7 @@ def _read_arguments(read: dict[str, Any]) -> dict[str, Any]:
         "currency": read["currency"],
         "limits": _limits(read["max_bytes"], read["max_items"], read["partial"]),
         "workers": read["workers"],
+        "sheet": read["sheet"],
     }
 
 
@@ -113,40 +144,129 @@ def main() -> None:
     """Check product catalogue feeds (CSV or XML) for the fields publishers need."""
 
 
+def _check_paths(files: tuple[str, ...]) -> None:
+    """A path that does not exist is the caller's mistake (exit 2), before anything runs."""
+    for file in files:
+        if file != "-" and not is_address(file) and not os.path.isfile(file):
+            what = "is a directory" if os.path.isdir(file) else "does not exist"
+            raise click.BadParameter(f"File {file!r} {what}.", param_hint="'FILE'")
+
+
+def _source(file: str, limits: Limits, progress: TerminalProgress) -> str | BinaryIO:
+    """Standard input for -, the downloaded feed for an http(s) address, else the path."""
+    if file == "-":
+        return sys.stdin.buffer
+    if is_address(file):
+        return fetch(file, limits=limits, progress=progress)
+    return file
+
+
+def _tee(sinks: list[Callable[[pl.DataFrame], None]]) -> Callable[[pl.DataFrame], None]:
+    def rows(frame: pl.DataFrame) -> None:
+        for sink in sinks:
+            sink(frame)
+
+    return rows
+
+
+def _validate_each(
+    files: tuple[str, ...], arguments: dict[str, Any], csv: IssuesCsv | None, as_json: bool, html: bool
+) -> list[tuple[str, Report | None, int, str]]:
+    """(file, report or None, exit code, refusal line) for each file, in order. A file that
+    cannot be used gets its line on stderr at once, and the next file runs. For the HTML view,
+    each report keeps the first issue rows of each issue."""
+    results: list[tuple[str, Report | None, int, str]] = []
+    for file in files:
+        progress = TerminalProgress(file if len(files) > 1 else "reading")
+        kept, capped = capped_rows()
+        sinks = [s for s in (csv.for_file(file) if csv and len(files) > 1 else csv, capped if html else None) if s]
+        try:
+            source = _source(file, arguments["limits"], progress)
+            report = validate(source, progress=progress, issue_rows=_tee(sinks) if sinks else False, **arguments)
+            if html:
+                report.issue_rows = rows_from(kept)
+            results.append((file, report, EXIT_OK if report.valid else EXIT_INVALID, ""))
+        except UsageError as exc:  # the same mistake for every file: stop at once
+            if not as_json:
+                raise click.UsageError(str(exc)) from None
+            _fail(EXIT_USAGE, str(exc), as_json)
+        except (Exception, KeyboardInterrupt) as exc:  # never a traceback for support staff
+            code, line = refusal(exc)
+            if code == 130:
+                _fail(code, line, as_json)
+            line = f"{file}: {line}" if len(files) > 1 else line
+            if as_json:
+                click.echo(json.dumps({"file": file, "error": line, "exit_code": code}, ensure_ascii=False), err=True)
+            else:
+                click.echo(f"feedcheck: {line}", err=True)
+            results.append((file, None, code, line))
+        finally:
+            progress.close()
+    return results
+
+
 @main.command("validate")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.argument("files", nargs=-1, required=True, metavar="FILE...")
 @click.option(
     "--format",
-    "output",
-    type=click.Choice(["text", "json"]),
+    "fmt",
+    type=click.Choice(["text", "json", "html"]),
     default="text",
     show_default=True,
-    help="Report as text for people or JSON for programs.",
+    help="Report as text for people, JSON for programs, or one HTML page to send the merchant.",
 )
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the report to this file instead of standard output.",
+)
+@click.option(
+    "--issues-csv",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write every affected line to this CSV: item, line, id, field, code, severity, value.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Name every missing useful field.")
 @PROFILE_OPTION
 @read_options
 def validate_command(
-    file: str,
-    output: str,
+    files: tuple[str, ...],
+    fmt: str,
+    out: str | None,
+    issues_csv: str | None,
+    verbose: bool,
     profile: str,
     **read: Any,
 ) -> None:
-    """Check FILE (a path, or - for standard input) and report what is missing or invalid."""
-    source: str | BinaryIO = sys.stdin.buffer if file == "-" else file
-
-    def action() -> Any:
-        return validate(
-            source,
-            profile=profile,
-            **_read_arguments(read),
-        )
-
-    report = _run(action)
-    if output == "json":
-        click.echo(report.model_dump_json(indent=2))
+    """Check each FILE (a path, an http(s) address, or - for standard input) and report what is
+    missing or invalid. With several files, one summary line each; exit with the worst code."""
+    _check_paths(files)
+    as_json = fmt == "json"
+    arguments = {"profile": profile, **_read_arguments(read)}
+    sink = _run(lambda: IssuesCsv(issues_csv, file="" if len(files) > 1 else None), as_json) if issues_csv else None
+    try:
+        results = _validate_each(files, arguments, sink, as_json, fmt == "html")
+    finally:
+        if sink is not None:
+            sink.close()
+    reports = [(file, report) for file, report, _, _ in results if report is not None]
+    if fmt == "json":
+        dumped = [r.model_dump(mode="json") if r else {"file": f, "error": e, "exit_code": c} for f, r, c, e in results]
+        text = json.dumps(dumped[0] if len(files) == 1 else dumped, indent=2, ensure_ascii=False) + "\n"
+    elif fmt == "html":
+        text = render_html([(f, r, e) for f, r, _, e in results])
+    elif len(files) == 1:
+        text = reports[0][1].to_text(width=width() if out is None else 80, verbose=verbose) if reports else ""
     else:
-        click.echo(report.to_text(), nl=False)
-    sys.exit(EXIT_OK if report.valid else EXIT_INVALID)
+        text = "".join(summary(r) + "\n" for _, r in reports)
+    if len(files) == 1 and not reports and fmt != "html":
+        text = ""  # the refusal line on stderr says it all
+    if out is not None:
+        _run(lambda: Path(out).write_text(text, encoding="utf-8"), as_json)
+    elif text:
+        click.echo(text, nl=False)
+    sys.exit(max(code for _, _, code, _ in results))
 
 
 OUTPUTS = (
@@ -174,7 +294,7 @@ def _and(items: list[str]) -> str:
 
 
 @main.command("convert")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.argument("file")
 @output_options
 @click.option(
     "--format",
@@ -202,7 +322,8 @@ def convert_command(
     raw_cells: bool,
     **options: Any,
 ) -> None:
-    """Write FILE for publishers: normalised CSV/XML, Google RSS/TSV (--csv OUT.csv --google-xml OUT.xml ...).
+    """Write FILE (a path, an http(s) address, or - for standard input) for publishers: normalised
+    CSV/XML, Google RSS/TSV (--csv OUT.csv --google-xml OUT.xml ...).
 
     Exits like validate once the files are written: 0 no error, 1 the feed has errors."""
     paths = {flag: options.pop(dest) for dest, flag, _ in OUTPUTS}
@@ -213,7 +334,10 @@ def convert_command(
         )
     if list(paths.values()).count("-") > 1:
         raise click.UsageError("Only one output can go to standard output (-).")
-    source: str | BinaryIO = sys.stdin.buffer if file == "-" else file
+    _check_paths((file,))
+    arguments = _read_arguments(read)
+    progress = TerminalProgress("reading")
+    source = _run(lambda: _source(file, arguments["limits"], progress), output == "json")
     to_stdout = "-" in paths.values()
 
     def target(path: str | None) -> str | BinaryIO | None:
@@ -230,10 +354,11 @@ def convert_command(
             drop_invalid=drop_invalid,
             keep_extra=keep_extra,
             raw_cells=raw_cells,
-            **_read_arguments(read),
+            **arguments,
         )
 
-    result = _run(action)
+    result = _run(action, output == "json")
+    progress.close()
     sys.stdout.flush()
     # When a feed goes to standard output, the summary goes to standard error.
     if output == "json":
@@ -316,7 +441,7 @@ def diff_command(
     def action() -> Any:
         return diff(old, new, profile=profile, limit=limit or None, changes=changes_out, **_read_arguments(read))
 
-    result = _run(action)
+    result = _run(action, output == "json")
     if output == "json":
         click.echo(result.model_dump_json(indent=2))
     elif output == "html":
@@ -331,25 +456,27 @@ def diff_command(
 def fields_command(profile: str) -> None:
     """List the profile's canonical fields, their tier and the column names that map to them."""
     prof = _run(lambda: load_profile(profile))
-    click.echo(f"Profile {prof.name}: {prof.description}")
+    columns = width()
+    click.echo("\n".join(textwrap.wrap(f"Profile {prof.name}: {prof.description}", width=columns)))
     for tier in Tier:
         click.echo(f"\n{tier.value.replace('_', ' ')}:")
         for spec in prof.by_tier(tier):
-            aliases = ", ".join(spec.aliases)
-            click.echo(f"  {spec.name:<26} {aliases}")
+            click.echo(fit_list(f"  {spec.name:<26} ", spec.aliases, columns))
     if prof.sale_price_aliases:
-        click.echo(f"\nsale price (becomes price when filled): {', '.join(prof.sale_price_aliases)}")
+        click.echo(fit_list("\nsale price (becomes price when filled): ", prof.sale_price_aliases, columns))
 
 
 @main.command("explain")
 @click.argument("code")
 def explain_command(code: str) -> None:
-    """Print the documentation page of an issue CODE (e.g. price-unparseable)."""
-    if code not in CODES:
-        close = difflib.get_close_matches(code, list(CODES), n=3)
+    """Print the documentation page of an issue CODE (e.g. price-unparseable, in any case)."""
+    name = code.strip().lower()
+    if name not in CODES:
+        close = difflib.get_close_matches(name, list(CODES), n=3)
         hint = f" Did you mean {', '.join(close)}?" if close else " 'feedcheck codes' lists them all."
         raise click.UsageError(f"Unknown issue code {code!r}.{hint}")
-    click.echo(doc_page(code), nl=False)
+    tty = sys.stdout.isatty()
+    click.echo(to_terminal(doc_page(name), color=tty and not os.environ.get("NO_COLOR"), width=width()), nl=False)
 
 
 @main.command("codes")

@@ -25,12 +25,40 @@ class Code:
     severity: Severity
     family: str
     message: str  # str.format template; may use {field}, {column}, {count}, {detail}
+    # What ``count`` counts, and so the issue rows (one per affected line) it gives: "item", one
+    # row per product counted; "line", one row per line counted (blank lines, no product); "file",
+    # a finding about the whole file, one row (or one per line it names), with no product.
+    scope: str = "item"
+
+
+FILE_SCOPE = frozenset(
+    {
+        "encoding-invalid-bytes",
+        "encoding-not-utf8",
+        "csv-empty-header",
+        "csv-duplicate-header",
+        "csv-unbalanced-quotes",
+        "xml-not-well-formed",
+        "xml-undeclared-prefix",
+        "feed-empty",
+        "feed-partial",
+        "missing-mandatory-field",
+        "missing-recommended-field",
+        "missing-useful-field",
+    }
+)
+LINE_SCOPE = frozenset({"csv-blank-line"})
 
 
 _E, _W, _I = Severity.error, Severity.warning, Severity.info
 
+
+def _scope(code: str) -> str:
+    return "file" if code in FILE_SCOPE else "line" if code in LINE_SCOPE else "item"
+
+
 CODES: dict[str, Code] = {
-    c.code: c
+    c.code: Code(c.code, c.severity, c.family, c.message, _scope(c.code))
     for c in (
         # reading: encoding and structure
         Code(
@@ -56,6 +84,12 @@ CODES: dict[str, Code] = {
             _E,
             "structure",
             "The XML breaks here ({detail}); no record after this point could be read",
+        ),
+        Code(
+            "xml-undeclared-prefix",
+            _E,
+            "structure",
+            "The XML uses the prefix {detail} without declaring it (xmlns); strict XML readers refuse the file",
         ),
         Code("feed-empty", _E, "structure", "The feed holds no product record"),
         Code(
@@ -194,6 +228,23 @@ class Example(BaseModel):
     line: int | None = Field(None, description="1-based line where the record starts")
     id: str | None = Field(None, description="the record's id, when the feed has one")
     value: str | None = Field(None, description="the offending value")
+
+
+class IssueRow(BaseModel):
+    """One affected line: a (product, issue) pair, or a finding about the file (``item`` null).
+    The rows of ``--issues-csv`` and of ``validate(..., issue_rows=True)``."""
+
+    item: int | None = Field(None, description="1-based record number; null for a line or file finding")
+    line: int | None = Field(None, description="1-based line where the record starts (or the line found)")
+    id: str | None = Field(None, description="the record's id, when the feed has one")
+    field: str | None = Field(None, description="the canonical field the issue is about")
+    code: str
+    severity: Severity
+    value: str | None = Field(None, description="the offending value, as the feed wrote it")
+
+
+# The columns of an issue-row frame, in order (what a sink receives).
+ROW_COLUMNS = ("item", "line", "id", "field", "code", "severity", "value")
 
 
 class Issue(BaseModel):

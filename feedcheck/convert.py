@@ -125,6 +125,7 @@ def convert(
     currency: str | None = None,
     limits: Limits | None = None,
     workers: int = 1,
+    sheet: str | None = None,
 ) -> ConvertResult:
     """Write the feed as feedcheck's normalised CSV and/or XML, and/or Google's RSS (``google_xml``)
     and tab-separated (``google_tsv``) feeds. Each target is a path or a binary stream.
@@ -164,6 +165,7 @@ def convert(
                     currency=currency,
                     limits=limits,
                     workers=workers,
+                    sheet=sheet,
                 ),
                 sinks,
                 title=_title(source),

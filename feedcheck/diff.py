@@ -100,6 +100,7 @@ def normalised_version(
     currency: str | None = None,
     limits: Limits | None = None,
     workers: int = 1,
+    sheet: str | None = None,
 ) -> Normalised:
     """Read, check and normalise one version: the validation pipeline, then the normaliser.
 
@@ -117,6 +118,7 @@ def normalised_version(
         currency=currency,
         limits=limits,
         workers=workers,
+        sheet=sheet,
     )
     out = build_output(analysis.frame, analysis.ctx)
     frame = analysis.frame.select(ITEM, LINE).hstack(out.frame)
@@ -427,6 +429,7 @@ def diff(
     currency: str | None = None,
     limits: Limits | None = None,
     workers: int = 1,
+    sheet: str | None = None,
     limit: int | None = DEFAULT_LIMIT,
     changes: Target | None = None,
 ) -> FeedDiff:
@@ -462,6 +465,7 @@ def diff(
         currency=currency,
         limits=limits,
         workers=workers,
+        sheet=sheet,
     )
     with answer_or_refuse():
         before = _load(read, old, "old")

@@ -9,6 +9,7 @@ The hierarchy::
     ├── UnsafeInputError           DTDs, external entities, entity expansion
     ├── UndecodableError           text that no supported encoding can read
     ├── MalformedFeedError         a structure so broken that no record can be read
+    ├── FetchError                 an address that gives no feed: an HTTP error, no answer, a time-out
     └── InternalError              feedcheck itself failed on this input: a bug to report (CLI exit 4)
 
     UsageError (a ValueError)      a caller mistake: a bad option, an unknown profile (CLI exit 2)
@@ -59,6 +60,12 @@ class UndecodableError(FeedError):
 
 class MalformedFeedError(FeedError):
     reason = "malformed"
+
+
+class FetchError(FeedError):
+    """:func:`feedcheck.fetch` got no feed from the address (CLI exit 3)."""
+
+    reason = "fetch-failed"
 
 
 class InternalError(FeedError):

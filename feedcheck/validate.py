@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -10,10 +10,10 @@ from typing import Literal
 import polars as pl
 
 from feedcheck.checks import Context, derive_all, run_checks
-from feedcheck.checks.base import ITEM, LINE, make_issue
+from feedcheck.checks.base import ITEM, LINE, ROW_SCHEMA, IssueSink, make_issue
 from feedcheck.checks.currencies import ISO_4217
 from feedcheck.checks.presence import missing_fields
-from feedcheck.codes import Severity
+from feedcheck.codes import CODES, IssueRow, Severity
 from feedcheck.errors import UsageError, answer_or_refuse
 from feedcheck.limits import Limits
 from feedcheck.map.canonical import Canonical, build_canonical
@@ -21,10 +21,11 @@ from feedcheck.map.columns import ColumnMapping, map_columns, parse_map_options
 from feedcheck.profile import Profile, Tier, load_profile
 from feedcheck.read.csv_reader import RawIssue
 from feedcheck.read.load import ReadOptions, Table, load
-from feedcheck.read.source import SourceLike
+from feedcheck.read.source import Progress, SourceLike
 from feedcheck.report import Example, FieldReport, Issue, Missing, Report
 
 MapOption = dict[str, str] | Iterable[str] | None
+IssueRows = bool | Callable[[pl.DataFrame], None]
 
 
 def _forced(mapping: MapOption) -> dict[str, str]:
@@ -51,6 +52,46 @@ def _structural_issue(raw: RawIssue, frame: pl.DataFrame) -> Issue:
             examples.append(Example(item=row[0] if row else None, line=line, id=row[2] if row else None, value=value))
     detail = ", ".join(raw.values[:10])
     return make_issue(raw.code, raw.count, column=raw.column, examples=examples, detail=detail)
+
+
+def _file_rows(issues: list[Issue]) -> pl.DataFrame:
+    """One row per issue about the file as a whole (a missing column, no record): no item."""
+    return pl.DataFrame(
+        [
+            {"item": None, "line": None, "id": None, "field": i.field, "code": i.code, "severity": i.severity.value}
+            for i in issues
+        ],
+        schema={name: dtype for name, dtype in ROW_SCHEMA.items() if name != "value"},
+    ).with_columns(pl.lit(None, dtype=pl.String).alias("value"))
+
+
+def _structural_rows(raw: RawIssue, frame: pl.DataFrame) -> pl.DataFrame:
+    """The issue rows of a reader's finding: one per line it counts (with the product that starts
+    there, for an item-scope finding), or for a file finding one per line it names (or one)."""
+    spec = CODES[raw.code]
+    if raw.rows is not None:
+        lines = raw.rows if "value" in raw.rows.columns else raw.rows.with_columns(value=pl.lit(None, pl.String))
+    else:
+        value = None if raw.code == "encoding-invalid-bytes" else ", ".join(raw.values[:10]) or None
+        lines = pl.DataFrame(
+            {"line": raw.lines or [None], "value": [value] * max(len(raw.lines), 1)},
+            schema={"line": pl.Int64, "value": pl.String},
+        )
+    if spec.scope == "item":
+        ids = pl.col("id") if "id" in frame.columns else pl.lit(None, dtype=pl.String)
+        records = frame.select(pl.col(ITEM).alias("item"), pl.col(LINE).alias("line"), ids.alias("id"))
+        lines = lines.join(records, on="line", how="left", maintain_order="left")
+    else:
+        lines = lines.with_columns(item=pl.lit(None, pl.Int64), id=pl.lit(None, pl.String))
+    return lines.select(
+        "item",
+        "line",
+        "id",
+        pl.lit(None, dtype=pl.String).alias("field"),
+        pl.lit(raw.code).alias("code"),
+        pl.lit(spec.severity.value).alias("severity"),
+        "value",
+    )
 
 
 def _fields(profile: Profile, canonical: Canonical, invalid: dict[str, pl.Series]) -> list[FieldReport]:
@@ -105,13 +146,20 @@ def analyse(
     currency: str | None = None,
     limits: Limits | None = None,
     workers: int = 1,
+    issue_rows: IssueRows = False,
+    progress: Progress | None = None,
+    sheet: str | None = None,
 ) -> Analysis:
-    """Load, map, derive and check: the shared first half of validate and convert."""
+    """Load, map, derive and check: the shared first half of validate and convert.
+
+    ``issue_rows``: a callable receives every affected line as issue-row frames (ROW_SCHEMA), in
+    order: the reader's findings, the file's, then the rules' hits; ``True`` keeps them all in
+    ``report.issue_rows``."""
     if currency is not None and currency.upper() not in ISO_4217:
         raise UsageError(f"The currency must be an ISO 4217 code such as EUR, got {currency!r}.")
     if workers < 1:
         raise UsageError(f"workers must be 1 or more, got {workers}.")
-    options = ReadOptions(format, encoding, delimiter, item_element, limits or Limits(), workers)
+    options = ReadOptions(format, encoding, delimiter, item_element, limits or Limits(), workers, progress, sheet)
     prof = load_profile(profile)
     table = load(source, options)
     mapped = map_columns(table.columns, prof, _forced(mapping))
@@ -124,14 +172,22 @@ def analyse(
         {name: cols[0] for name, cols in canonical.columns.items()},
         canonical.several,
     )
+    kept: list[pl.DataFrame] = []
+    sink: IssueSink | None = kept.append if issue_rows is True else issue_rows or None
     issues = [_structural_issue(raw, canonical.frame) for raw in table.issues]
+    if sink is not None and table.issues:
+        sink(pl.concat([_structural_rows(raw, canonical.frame) for raw in table.issues]))
+    file_issues: list[Issue] = []
     if items == 0:
-        issues.append(make_issue("feed-empty", 0))
+        file_issues.append(make_issue("feed-empty", 0))
     if table.partial:
-        issues.append(make_issue("feed-partial", items))
-    issues += missing_fields(ctx, items)
+        file_issues.append(make_issue("feed-partial", items))
+    file_issues += missing_fields(ctx, items)
+    if sink is not None and file_issues:
+        sink(_file_rows(file_issues))
+    issues += file_issues
     frame = derive_all(canonical.frame, ctx)
-    outcome = run_checks(frame, ctx)
+    outcome = run_checks(frame, ctx, sink)
     issues += outcome.issues
     fields = _fields(prof, canonical, outcome.invalid)
     missing = Missing(**{tier.value: [f.field for f in fields if f.tier == tier and f.column is None] for tier in Tier})
@@ -147,6 +203,9 @@ def analyse(
         columns=table.columns,
         unmapped_columns=mapped.unmapped,
     )
+    if issue_rows is True:
+        rows = pl.concat(kept) if kept else pl.DataFrame(schema=ROW_SCHEMA)
+        report.issue_rows = [IssueRow.model_validate(row) for row in rows.iter_rows(named=True)]
     return Analysis(table, prof, mapped, canonical, ctx, frame, outcome.invalid, outcome.hits, report)
 
 
@@ -162,6 +221,9 @@ def validate(
     currency: str | None = None,
     limits: Limits | None = None,
     workers: int = 1,
+    issue_rows: IssueRows = False,
+    progress: Progress | None = None,
+    sheet: str | None = None,
 ) -> Report:
     """Read a feed and report which fields it has and what is wrong with it.
 
@@ -171,6 +233,16 @@ def validate(
     ``["Prix TTC=price"]``. ``currency`` is the ISO code of prices that name none. With
     ``workers=2``, a plain XML file of 32 MB or more is read in two halves by two processes
     (the second a fresh Python interpreter); the report is the same.
+
+    ``issue_rows`` asks for every affected line, one row per (item, issue) for the issues that
+    count products, one per line or per file finding for the others (columns ``item``, ``line``,
+    ``id``, ``field``, ``code``, ``severity``, ``value``): ``True`` keeps them in
+    ``report.issue_rows`` (a list of :class:`~feedcheck.codes.IssueRow`, left out of the JSON);
+    a callable receives them as polars DataFrames, batch by batch, and the report keeps none.
+
+    ``progress(done, total)`` is called as the source is read: bytes of the source as sent read
+    so far, and its size (``None`` when unknown); the checks that follow the reading are not
+    counted. ``sheet`` names the sheet of a spreadsheet to read (the first by default).
     Raises :class:`feedcheck.FeedError` for inputs that cannot be used as a feed, and nothing
     else for any input (see :mod:`feedcheck.errors`).
     """
@@ -186,4 +258,7 @@ def validate(
             currency=currency,
             limits=limits,
             workers=workers,
+            issue_rows=issue_rows,
+            progress=progress,
+            sheet=sheet,
         ).report

@@ -24,7 +24,10 @@ def test_valid_sample_exits_0_and_reads_like_a_summary(fixtures: Path) -> None:
     lines = result.output.splitlines()
     assert lines[0].endswith("VALID — 5 items, profile default")
     assert lines[1] == "  detected: CSV, delimiter ';', utf-8 with BOM"
-    assert lines[2].startswith("  Mandatory   5/5 present: id 100%, title 100%, link 100%, image_link 100%, price 100%")
+    assert lines[2:4] == [
+        "  Mandatory   5/5 present: id 100%, title 100%, link 100%, image_link 100%,",
+        "              price 100%",
+    ]
 
 
 def test_json_output_is_the_report(fixtures: Path) -> None:
@@ -202,3 +205,100 @@ def test_an_internal_error_exits_4_with_one_line(fixtures: Path, monkeypatch: py
     assert result.output == (
         "feedcheck: feedcheck failed on this file (KeyError: 'oops'); this is a bug in feedcheck, please report it.\n"
     )
+
+
+def test_in_json_mode_errors_go_to_stderr_as_json(tmp_path: Path, fixtures: Path) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    proc = run("validate", str(empty), "--format", "json")
+    assert (proc.returncode, proc.stdout) == (3, "")
+    assert json.loads(proc.stderr) == {
+        "file": str(empty),
+        "error": "cannot use this file: The file is empty.",
+        "exit_code": 3,
+    }
+    assert proc.stderr.count("\n") == 1
+    usage = run("validate", str(fixtures / "sample_feed.csv"), "--format", "json", "--currency", "euro")
+    assert (usage.returncode, usage.stdout) == (2, "")
+    assert json.loads(usage.stderr) == {
+        "error": "The currency must be an ISO 4217 code such as EUR, got 'euro'.",
+        "exit_code": 2,
+    }
+    converted = run("convert", str(empty), "--csv", str(tmp_path / "o.csv"), "--format", "json")
+    assert (converted.returncode, json.loads(converted.stderr)["exit_code"]) == (3, 3)
+
+
+def test_two_files_in_one_call_give_a_summary_line_each_and_the_worst_exit(fixtures: Path, tmp_path: Path) -> None:
+    good, bad = fixtures / "sample_feed.csv", fixtures / "codes" / "price-zero.csv"
+    proc = run("validate", str(good), str(bad))
+    assert proc.returncode == 1
+    assert proc.stdout.splitlines() == [
+        f"{good}: VALID — 5 items, 0 error(s), 2 warning(s), 27 info",
+        f"{bad}: INVALID — 5 items, 1 error(s), 0 warning(s), 29 info",
+    ]
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    proc = run("validate", str(good), str(empty), str(bad))
+    assert proc.returncode == 3
+    assert len(proc.stdout.splitlines()) == 2  # the others still ran
+    assert proc.stderr == f"feedcheck: {empty}: cannot use this file: The file is empty.\n"
+
+
+def test_several_files_in_json_give_a_list(fixtures: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    good = fixtures / "sample_feed.csv"
+    proc = run("validate", str(good), str(empty), "--format", "json")
+    assert proc.returncode == 3
+    first, second = json.loads(proc.stdout)
+    assert (first["items"], first["source"]["name"]) == (5, str(good))
+    assert second == {"file": str(empty), "error": f"{empty}: cannot use this file: The file is empty.", "exit_code": 3}
+    assert json.loads(proc.stderr) == second
+
+
+def test_a_path_that_does_not_exist_is_a_usage_error_before_anything_runs(fixtures: Path) -> None:
+    result = CliRunner().invoke(main, ["validate", str(fixtures / "sample_feed.csv"), "nosuch.csv"])
+    assert result.exit_code == 2
+    assert "Error: Invalid value for 'FILE': File 'nosuch.csv' does not exist." in result.output
+    assert "VALID" not in result.output
+
+
+def test_progress_shows_on_a_terminal_only_and_never_on_stdout(fixtures: Path) -> None:
+    import io
+
+    import feedcheck
+    from feedcheck.report.progress import TerminalProgress
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Tty()
+    bar = TerminalProgress("reading", stream=screen, delay=0.0)
+    report = feedcheck.validate(fixtures / "codes" / "field-several-values.xml", progress=bar)
+    assert report.items == 5
+    size = (fixtures / "codes" / "field-several-values.xml").stat().st_size
+    assert screen.getvalue().startswith("\rreading: 100% [####################] ")
+    assert f"{size:,} bytes of {size:,} bytes, checking…" in screen.getvalue()
+    bar.close()
+    assert screen.getvalue().endswith("\r")
+    piped = io.StringIO()  # not a terminal: nothing drawn
+    quiet = TerminalProgress("reading", stream=piped, delay=0.0)
+    quiet(10, 100)
+    assert piped.getvalue() == ""
+    late = TerminalProgress("reading", stream=Tty(), delay=60.0)  # a quick run draws nothing
+    late(10, 100)
+    assert late.stream.getvalue() == ""
+
+
+def test_validate_calls_progress_with_bytes_read_and_the_total(fixtures: Path) -> None:
+    import feedcheck
+
+    seen: list[tuple[int, int | None]] = []
+    feed = fixtures / "sample_feed.csv"
+    feedcheck.validate(feed, progress=lambda done, total: seen.append((done, total)))
+    assert seen and seen[-1] == (feed.stat().st_size, feed.stat().st_size)
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+    seen.clear()
+    feedcheck.validate(gzip.compress(feed.read_bytes()), progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1][1] is not None and seen[-1][0] == seen[-1][1]  # bytes as sent, compressed

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from feedcheck.cli import main
 from feedcheck.codes import CODES
+from feedcheck.report.markdown import to_terminal
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "issues"
 SECTIONS = ["## What it checks", "## Why publishers care", "## Example", "## How to fix"]
@@ -42,10 +43,30 @@ def test_index_lists_every_code() -> None:
     assert listed == set(CODES)
 
 
-def test_explain_prints_the_page() -> None:
-    result = CliRunner().invoke(main, ["explain", "csv-ragged-row"])
+def test_explain_prints_the_page_as_plain_text_in_any_case() -> None:
+    result = CliRunner().invoke(main, ["explain", "CSV-Ragged-Row"])
     assert result.exit_code == 0
-    assert result.output == (DOCS / "csv-ragged-row.md").read_text(encoding="utf-8")
+    page = (DOCS / "csv-ragged-row.md").read_text(encoding="utf-8")
+    assert result.output == to_terminal(page, color=False, width=80)
+    lines = result.output.splitlines()
+    assert lines[:5] == ["csv-ragged-row", "==============", "", "Severity: error · Family: structure", ""]
+    assert "What it checks" in lines and "--------------" in lines
+    assert "**" not in result.output and not any(line.startswith("#") for line in lines)
+    assert max(len(line) for line in lines if not line.startswith("    ")) <= 80  # code blocks stay literal
+    assert "    id,title,link,image_link,price" in lines
+    assert "\x1b[" not in result.output
+
+
+def test_explain_on_a_terminal_styles_headings_bold_and_code() -> None:
+    page = (DOCS / "price-zero.md").read_text(encoding="utf-8")
+    shown = to_terminal(page, color=True, width=60)
+    assert shown.startswith("\x1b[1m\x1b[4mprice-zero\x1b[0m\n")
+    assert "\x1b[1mSeverity:\x1b[0m error" in shown
+    assert "\x1b[36m0.00\x1b[0m" in shown  # `0.00`, as code
+    assert "**" not in shown and "`" not in shown
+    assert "regular-price-below-price \x1b[2m(feedcheck\x1b[0m \x1b[2mexplain\x1b[0m" in shown.replace("\n", " ")
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", shown)
+    assert max(len(line) for line in plain.splitlines() if not line.startswith("    ")) <= 60
 
 
 def test_explain_unknown_code_is_a_usage_error() -> None:
@@ -63,7 +84,7 @@ def test_codes_are_stable_slugs() -> None:
 # a 5,000-character value, an invisible control character): the example is described instead.
 NOT_LITERAL = {"encoding-invalid-bytes", "encoding-not-utf8", "description-too-long", "text-control-characters"}
 # Pages whose example command needs options; the page shows the same command.
-OPTIONS = {"feed-partial": ["--max-items", "2", "--partial"]}
+OPTIONS = {"feed-partial": ["--max-items", "2", "--partial"], "missing-useful-field": ["--verbose"]}
 
 
 @pytest.mark.parametrize("code", sorted(set(CODES) - NOT_LITERAL))

@@ -73,6 +73,9 @@ EXPECTED: dict[str, Expect] = {
     "csv-blank-line": Expect("csv-blank-line.csv", 2, [4, 7]),
     # P003's <title> (line 37) is closed by </titel>; P001 and P002 were read before it.
     "xml-not-well-formed": Expect("xml-not-well-formed.xml", 1, [37]),
+    # P002's <g:gtin> (line 28) is the first use of the undeclared prefix g (P004's, line 60, is the
+    # second): the file-level issue names the first line; all four products are read.
+    "xml-undeclared-prefix": Expect("xml-undeclared-prefix.xml", 1, [28], values=["g:"]),
     # ---- fields: presence by tier ----------------------------------------------------------------------
     # No image_link column: the count is every item (4); the issue has no examples.
     "missing-mandatory-field": Expect("missing-mandatory-field.csv", 4, [], field="image_link"),

@@ -37,6 +37,7 @@ def test_public_names_are_pinned() -> None:
         "__version__",
         "convert",
         "diff",
+        "fetch",
         "load_profile",
         "validate",
     ]

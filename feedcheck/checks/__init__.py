@@ -10,7 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from feedcheck.checks import category, dates, gtin, identity, links, presence, price, stock, text, vocabulary
-from feedcheck.checks.base import Context, Outcome, Rule, run_rules
+from feedcheck.checks.base import Context, IssueSink, Outcome, Rule, run_rules
 
 FAMILIES = (price, gtin, identity, links, vocabulary, text, dates, stock, category)
 
@@ -26,14 +26,15 @@ def derive_all(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     return frame.with_columns(price.resolve(ctx))
 
 
-def run_checks(frame: pl.DataFrame, ctx: Context) -> Outcome:
-    """Presence and value rules over a frame that already has the derived columns."""
+def run_checks(frame: pl.DataFrame, ctx: Context, sink: IssueSink | None = None) -> Outcome:
+    """Presence and value rules over a frame that already has the derived columns; every hit
+    goes to ``sink`` as an issue row when one is given."""
     rules: list[Rule] = presence.rules(ctx)
     for family in FAMILIES:
         rules += family.rules(ctx)
     for rule in rules:
         rule.column = ctx.columns.get(rule.field)
-    return run_rules(frame, rules)
+    return run_rules(frame, rules, sink)
 
 
 __all__ = ["FAMILIES", "Context", "derive_all", "run_checks"]

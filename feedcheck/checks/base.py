@@ -8,17 +8,32 @@ mask in one ``select`` (polars runs them in parallel) and builds one issue per r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import polars as pl
 
-from feedcheck.codes import CODES, Example, Issue
+from feedcheck.codes import CODES, ROW_COLUMNS, Example, Issue
 from feedcheck.map.canonical import ITEM, columns_matching, helper
 from feedcheck.profile import FieldSpec, Profile
 from feedcheck.read.csv_reader import LINE
 from feedcheck.read.xml_reader import MULTI_SEP
 
 EXAMPLES = 5
+
+# Receives issue rows, a frame with the columns ROW_COLUMNS (item, line, id, field, code,
+# severity, value), batch by batch: whatever it keeps is its own business (a file, a list).
+IssueSink = Callable[[pl.DataFrame], None]
+ROW_SCHEMA: dict[str, pl.DataType] = {
+    "item": pl.Int64(),
+    "line": pl.Int64(),
+    "id": pl.String(),
+    "field": pl.String(),
+    "code": pl.String(),
+    "severity": pl.String(),
+    "value": pl.String(),
+}
+assert tuple(ROW_SCHEMA) == ROW_COLUMNS
 
 
 @dataclass
@@ -51,13 +66,16 @@ __all__ = [
     "ITEM",
     "LINE",
     "MULTI_SEP",
+    "ROW_SCHEMA",
     "Context",
+    "IssueSink",
     "Outcome",
     "Rule",
     "columns_matching",
     "helper",
     "make_issue",
     "on_rows",
+    "row_columns",
     "run_rules",
 ]
 
@@ -82,7 +100,25 @@ class Outcome:
     hits: dict[str, list[tuple[str, pl.Series]]] = field(default_factory=dict)
 
 
-def run_rules(frame: pl.DataFrame, rules: list[Rule]) -> Outcome:
+def row_columns(code: str, field: str | None, value: pl.Expr, id_expr: pl.Expr) -> list[pl.Expr]:
+    """The issue-row columns of a rule's hits, over the canonical frame (ITEM, LINE, id)."""
+    return [
+        pl.col(ITEM).alias("item"),
+        pl.col(LINE).alias("line"),
+        id_expr.alias("id"),
+        pl.lit(field, dtype=pl.String).alias("field"),
+        pl.lit(code, dtype=pl.String).alias("code"),
+        pl.lit(CODES[code].severity.value, dtype=pl.String).alias("severity"),
+        value.cast(pl.String).alias("value"),
+    ]
+
+
+def run_rules(frame: pl.DataFrame, rules: list[Rule], sink: IssueSink | None = None) -> Outcome:
+    """One issue per rule that hits, with its first examples; and, when a ``sink`` is given,
+    every hit as an issue row (one per item and rule), handed over in one frame ordered by item.
+
+    Per-item kind: each mask is a function of the item's row, except the id-duplicate rule,
+    whose twins are all in ``frame`` (issue 15 collects its keys across batches)."""
     outcome = Outcome()
     if not rules or frame.height == 0:
         return outcome
@@ -94,6 +130,7 @@ def run_rules(frame: pl.DataFrame, rules: list[Rule]) -> Outcome:
     )
     sums = masks.sum().row(0)
     id_expr = pl.col("id") if "id" in frame.columns else pl.lit(None, dtype=pl.String)
+    found: list[pl.DataFrame] = []
     for index, (rule, hits) in enumerate(zip(rules, sums, strict=True)):
         if not hits:
             continue
@@ -101,13 +138,13 @@ def run_rules(frame: pl.DataFrame, rules: list[Rule]) -> Outcome:
         value = rule.value if rule.value is not None else pl.col(rule.field)
         # The value is computed over the whole frame before filtering: some values look at
         # other rows (the lines of an id's twins).
-        rows = (
-            frame.select(ITEM, LINE, id_expr.alias("id"), value.cast(pl.String).alias("value"))
-            .filter(mask)
-            .head(EXAMPLES)
-            .rows()
-        )
-        examples = [Example(item=r[0], line=r[1], id=r[2], value=r[3]) for r in rows]
+        hit = frame.select(row_columns(rule.code, rule.field, value, id_expr)).filter(mask)
+        if sink is not None:
+            found.append(hit)
+        examples = [
+            Example(item=r[0], line=r[1], id=r[2], value=r[3])
+            for r in hit.head(EXAMPLES).select("item", "line", "id", "value").rows()
+        ]
         outcome.issues.append(
             make_issue(
                 rule.code, int(hits), field=rule.field, column=rule.column, examples=examples, detail=rule.detail
@@ -119,6 +156,8 @@ def run_rules(frame: pl.DataFrame, rules: list[Rule]) -> Outcome:
         if rule.invalidates:
             previous = outcome.invalid.get(rule.field)
             outcome.invalid[rule.field] = mask if previous is None else previous | mask
+    if sink is not None and found:
+        sink(pl.concat(found).sort("item", maintain_order=True))
     return outcome
 
 

@@ -37,6 +37,9 @@ class RawIssue:
     count: int
     values: list[str] = field(default_factory=list)
     column: str | None = None
+    # Every line the issue counts (columns "line", and "value" where it has one), for the
+    # per-line issue rows; None when the issue is about the file, not about lines.
+    rows: pl.DataFrame | None = None
 
 
 @dataclass
@@ -121,7 +124,7 @@ def _header_names(raw: str, delimiter: str) -> list[str]:
     return next((row for row, _ in _python_rows(raw, delimiter)), [])
 
 
-def _unique_names(names: list[str], line: int, issues: list[RawIssue]) -> list[str]:
+def unique_names(names: list[str], line: int, issues: list[RawIssue]) -> list[str]:
     out: list[str] = []
     seen: dict[str, int] = {}
     empty_positions: list[str] = []
@@ -177,7 +180,7 @@ def _header(text_utf8: bytes, sc: _Scan, delimiter: str, issues: list[RawIssue])
         header_raw = text_utf8[int(sc.starts[0]) : int(sc.ends[0])].decode("utf-8").rstrip("\r").lstrip("\ufeff")
     except UnicodeDecodeError:
         raise NotUtf8 from None
-    return _unique_names(_header_names(header_raw, delimiter), int(sc.lines[0]), issues)
+    return unique_names(_header_names(header_raw, delimiter), int(sc.lines[0]), issues)
 
 
 def _polars_read(text_utf8: bytes, delimiter: str, names: list[str]) -> pl.DataFrame | None:
@@ -218,7 +221,7 @@ def _read_scanned(
     except UnicodeDecodeError:
         raise NotUtf8 from None
     header_line = int(sc.lines[0])
-    names = _unique_names(_header_names(header_raw, delimiter), header_line, issues)
+    names = unique_names(_header_names(header_raw, delimiter), header_line, issues)
     if frame is not _UNREAD and frame is not None and frame.columns != names:
         frame = None  # the header the parallel read assumed was not the real one
     if len(names) > limits.max_columns:
@@ -268,7 +271,10 @@ def _read_scanned(
         trailing = data_rows & (fields == expected + 1) & (arr[last] == ord(delimiter)) if len(arr) else trailing
     if trailing.any():
         hits = np.flatnonzero(trailing)
-        issues.append(RawIssue("csv-trailing-delimiter", [int(lines[i]) for i in hits[:20]], int(hits.size)))
+        every = pl.DataFrame({"line": lines[hits]}, schema={"line": pl.Int64})
+        issues.append(
+            RawIssue("csv-trailing-delimiter", [int(lines[i]) for i in hits[:20]], int(hits.size), rows=every)
+        )
     ragged = np.flatnonzero(data_rows & (fields != expected) & ~trailing)
     if ragged.size:
         issues.append(
@@ -277,6 +283,9 @@ def _read_scanned(
                 [int(lines[i]) for i in ragged[:20]],
                 int(ragged.size),
                 [f"{int(fields[i])} fields" for i in ragged[:20]],
+                rows=pl.DataFrame({"line": lines[ragged], "fields": fields[ragged]}).select(
+                    pl.col("line").cast(pl.Int64), (pl.col("fields").cast(pl.String) + " fields").alias("value")
+                ),
             )
         )
     if blank.any():
@@ -284,7 +293,10 @@ def _read_scanned(
         last_record = int(np.flatnonzero(data_rows)[-1]) if data_rows.any() else -1
         blanks = np.flatnonzero(blank[: last_record + 1])
         if blanks.size:
-            issues.append(RawIssue("csv-blank-line", [int(lines[i]) for i in blanks[:20]], int(blanks.size)))
+            every = pl.DataFrame({"line": lines[blanks]}, schema={"line": pl.Int64})
+            issues.append(
+                RawIssue("csv-blank-line", [int(lines[i]) for i in blanks[:20]], int(blanks.size), rows=every)
+            )
         frame = frame.filter(pl.Series(data_rows))
     return CsvTable(frame, names, issues)
 

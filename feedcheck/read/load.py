@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import polars as pl
 from lxml import etree
 
-from feedcheck.errors import LimitExceededError, NotAFeedError, UsageError
+from feedcheck.errors import LimitExceededError, UsageError
 from feedcheck.limits import Limits
 from feedcheck.read import split_xml
 from feedcheck.read.csv_reader import LINE, NotUtf8, RawIssue, read_csv
@@ -25,7 +25,8 @@ from feedcheck.read.sniff import (
     xml_declared_encoding,
     xml_parser_options,
 )
-from feedcheck.read.source import Source, SourceLike, open_source
+from feedcheck.read.source import Progress, Source, SourceLike, open_source
+from feedcheck.read.spreadsheet import read_spreadsheet
 from feedcheck.read.xml_reader import read_xml
 
 HEAD = 1 << 20
@@ -39,6 +40,8 @@ class ReadOptions:
     item_element: str | None = None
     limits: Limits = field(default_factory=lambda: Limits())
     workers: int = 1  # processes that may read one XML file (2: two halves at once)
+    progress: Progress | None = None  # told the bytes of the source read so far, and the total
+    sheet: str | None = None  # the spreadsheet's sheet to read (the first by default)
 
 
 @dataclass
@@ -153,6 +156,12 @@ def _named_item_element(head: bytes, name: str, encoding: str | None) -> ItemEle
 
 def load(source_like: SourceLike, options: ReadOptions) -> Table:
     opened = open_source(source_like, options.limits)
+    if opened.spreadsheet is not None:
+        sheet = read_spreadsheet(opened.read_all(options.progress), opened.spreadsheet, options.sheet, options.limits)
+        source = Source(name=opened.name, format=opened.spreadsheet, encoding="utf-8", sheet=sheet.sheet)
+        return _within_limits(Table(sheet.frame, sheet.columns, source, sheet.issues), options.limits)
+    if options.sheet is not None:
+        raise UsageError("--sheet names a sheet of a spreadsheet; this feed is not one.")
     head = opened.head(HEAD)
     fmt = options.format or sniff_format(head)
     if fmt not in ("csv", "xml"):
@@ -165,7 +174,7 @@ def load(source_like: SourceLike, options: ReadOptions) -> Table:
         member=opened.member,
     )
     if fmt == "csv":
-        return _within_limits(_load_csv(opened.read_all(), options, source), options.limits)
+        return _within_limits(_load_csv(opened.read_all(options.progress), options, source), options.limits)
     refuse_entities(head, complete=len(head) < HEAD)
     encoding = None
     if options.encoding:
@@ -180,15 +189,15 @@ def load(source_like: SourceLike, options: ReadOptions) -> Table:
     )
     source.encoding = options.encoding or xml_declared_encoding(head) or "utf-8"
     source.bom = detect_bom(head)[0] is not None
+    if item is None:  # a document with no record: the report says feed-empty
+        return Table(pl.DataFrame(schema={LINE: pl.Int64()}), [], source, [])
     source.item_element = item.path
     xml = None
     if opened.plain_file is not None and options.workers > 1:
         cut = split_xml.plan(opened.plain_file, head, item, options.limits)
         xml = split_xml.read_xml_halves(cut, item, options.limits, encoding) if cut else None
     if xml is None:
-        xml = read_xml(opened.open, item, options.limits, encoding)
-    if xml.frame.height == 0:
-        raise NotAFeedError(f"The XML has no <{item.path.rsplit('/', 1)[-1]}> records.")
+        xml = read_xml(lambda: opened.open(options.progress), item, options.limits, encoding)
     return _within_limits(Table(xml.frame, xml.columns, source, xml.issues, xml.multi, xml.partial), options.limits)
 
 

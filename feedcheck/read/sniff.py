@@ -21,6 +21,11 @@ DELIMITERS = (",", ";", "\t", "|")
 # Local names that are records in well-known feed formats; used only to break ties
 # between structural candidates, never to find the record element on their own.
 KNOWN_RECORDS = frozenset({"item", "entry", "product", "offer", "o", "shopitem", "record", "row"})
+# Elements that hold a feed's records, never a record themselves: their own fields describe the
+# feed (its title, link, updated date). RSS 2.0: "<channel> ... may contain any number of <item>s"
+# (https://www.rssboard.org/rss-specification); Atom, RFC 4287 4.1.1: "atom:feed ... contains
+# ... zero or more atom:entry elements".
+CONTAINERS = frozenset({("rss", "channel"), ("feed",)})
 
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 _XML_DECL_ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
@@ -241,9 +246,12 @@ class ItemElement:
     path: str  # local names from the root, "rss/channel/item"
 
 
-def sniff_item_element(head: bytes, encoding: str | None = None) -> ItemElement:
+def sniff_item_element(head: bytes, encoding: str | None = None) -> ItemElement | None:
     """Find the record element by structure: the shallowest element that repeats under one
-    parent and holds fields; for a feed of one record, the element holding most fields."""
+    parent and holds fields; for a feed of one record, the element holding most fields.
+
+    ``None`` when the document holds no record: an element with nothing inside
+    (``<products/>``), or an RSS channel or Atom feed with no item (:data:`CONTAINERS`)."""
     refuse_entities(head, complete=True)
     stats: dict[tuple[str, ...], _PathStats] = {}
     tags: dict[tuple[str, ...], str] = {}
@@ -282,9 +290,11 @@ def sniff_item_element(head: bytes, encoding: str | None = None) -> ItemElement:
     candidates = {
         p: s for p, s in stats.items() if ((s.has_children or s.attributes >= 2) and len(p) > 1) or len(stats) == 1
     }
+    root = min(stats, key=len)
+    if len(stats) == 1 and not stats[root].attributes:
+        return None  # <products/>: an empty document
     if not candidates:  # a root holding only text fields is itself the one record
-        root = min(stats, key=len)
-        return ItemElement(tags[root], "/".join(root))
+        return None if root in CONTAINERS else ItemElement(tags[root], "/".join(root))
 
     def fields_of(p: tuple[str, ...]) -> int:
         return len(candidates[p].leaf_names) + candidates[p].attributes
@@ -306,4 +316,6 @@ def sniff_item_element(head: bytes, encoding: str | None = None) -> ItemElement:
         known = [p for p in candidates if p[-1].lower() in KNOWN_RECORDS]
         pool = known or list(candidates)
         chosen = max(pool, key=lambda p: (fields_of(p), len(p)))
+    if chosen in CONTAINERS:
+        return None
     return ItemElement(tags[chosen], "/".join(chosen))

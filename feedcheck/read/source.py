@@ -29,6 +29,7 @@ from feedcheck.errors import (
     UnsupportedCompressionError,
 )
 from feedcheck.limits import RATIO_GRACE, Limits
+from feedcheck.read.spreadsheet import OLE_MAGIC, spreadsheet_kind
 
 SourceLike = str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes]
 
@@ -43,7 +44,6 @@ _MAGIC_NOT_A_FEED = (
     (b"\xff\xd8\xff", "a JPEG image"),
     (b"GIF8", "a GIF image"),
     (b"%PDF", "a PDF document"),
-    (b"\xd0\xcf\x11\xe0", "an old Excel/Word document (.xls/.doc)"),
     (b"7z\xbc\xaf", "a 7-Zip archive"),
     (b"Rar!", "a RAR archive"),
     (b"RIFF", "a RIFF media file"),
@@ -52,18 +52,23 @@ _MAGIC_NOT_A_FEED = (
 
 _CHUNK = 1 << 20
 
+# Called as the source is read: (bytes so far, total bytes when known). The command draws a
+# progress bar from it; a batched pipeline calls it once per batch.
+Progress = Callable[[int, int | None], None]
+
 
 class Source(BaseModel):
     """What was detected about the input (or forced by the caller)."""
 
     name: str | None = Field(None, description="file path, when read from a file")
-    format: str = Field(description='"csv" or "xml"')
+    format: str = Field(description='"csv" or "xml"; "xlsx", "ods" or "xls" for a spreadsheet')
     encoding: str = Field(description="text encoding the feed was read with")
     bom: bool = Field(False, description="a byte-order mark opened the file")
     delimiter: str | None = Field(None, description="CSV delimiter")
     item_element: str | None = Field(None, description="XML record element, as a path from the root")
     compression: str | None = Field(None, description='"gzip", "zip", "bz2", "xz" or null')
     member: str | None = Field(None, description="the file read inside a zip archive")
+    sheet: str | None = Field(None, description="the sheet read, for a spreadsheet (.xlsx, .ods, .xls)")
 
 
 class _CappedReader(io.RawIOBase):
@@ -78,7 +83,9 @@ class _CappedReader(io.RawIOBase):
         also_close: tuple[IO[bytes] | zipfile.ZipFile, ...] = (),
         ratio: tuple[int, Callable[[], int]] | None = None,
         compression: str | None = None,
+        progress: tuple[Progress, int | None] | None = None,
     ) -> None:
+        self._progress = progress
         self._compression = compression
         self._inner = inner
         self._cap = cap
@@ -110,6 +117,8 @@ class _CappedReader(io.RawIOBase):
                     f"The archive expands more than {most} times ({self.count:,} bytes from "
                     f"{compressed():,} compressed bytes so far): this looks like a decompression bomb, not a feed."
                 )
+        if self._progress is not None:
+            self._progress[0](self.count, self._progress[1])
         buffer[:n] = data
         return n
 
@@ -130,6 +139,7 @@ class Opened:
     _raw: bytes | None
     _path: Path | None
     _limits: Limits
+    spreadsheet: str | None = None  # "xlsx", "ods" or "xls": read by read.spreadsheet, not as text
 
     def _open_raw(self) -> BinaryIO:
         if self._raw is not None:
@@ -137,12 +147,18 @@ class Opened:
         assert self._path is not None
         return open(self._path, "rb")
 
-    def open(self) -> BinaryIO:
-        """A fresh decompressed stream, capped by the limits."""
+    def size(self) -> int | None:
+        """Bytes of the source as sent."""
+        return len(self._raw) if self._raw is not None else self._path.stat().st_size if self._path else None
+
+    def open(self, progress: Progress | None = None) -> BinaryIO:
+        """A fresh decompressed stream, capped by the limits; ``progress`` is told how many bytes
+        of the source as sent (of the member, for a zip) were read so far."""
         raw = self._open_raw()
         inner: IO[bytes] | gzip.GzipFile | bz2.BZ2File | lzma.LZMAFile
+        sent = (progress, self.size()) if progress is not None else None
         if self.compression is None:
-            return io.BufferedReader(_CappedReader(raw, self._limits.max_bytes, "as sent"), _CHUNK)
+            return io.BufferedReader(_CappedReader(raw, self._limits.max_bytes, "as sent", progress=sent), _CHUNK)
         ratio: tuple[int, Callable[[], int]]
         if self.compression == "zip":
             # The member is read from memory or the path, never extracted.
@@ -152,8 +168,10 @@ class Opened:
             inner = archive.open(info)
             closers: tuple[IO[bytes] | zipfile.ZipFile, ...] = (archive, raw)
             ratio = (self._limits.max_compression_ratio, lambda: info.compress_size)
+            member = (progress, info.file_size) if progress is not None else None
         else:
-            outer = io.BufferedReader(_CappedReader(raw, self._limits.max_bytes, "as sent"), _CHUNK)
+            member = None
+            outer = io.BufferedReader(_CappedReader(raw, self._limits.max_bytes, "as sent", progress=sent), _CHUNK)
             if self.compression == "gzip":
                 inner = gzip.GzipFile(fileobj=outer, mode="rb")
             elif self.compression == "bz2":
@@ -165,7 +183,7 @@ class Opened:
             assert isinstance(counter, _CappedReader)
             ratio = (self._limits.max_compression_ratio, lambda: counter.count)
         capped = _CappedReader(
-            inner, self._limits.max_decompressed_bytes, "once decompressed", closers, ratio, self.compression
+            inner, self._limits.max_decompressed_bytes, "once decompressed", closers, ratio, self.compression, member
         )
         return io.BufferedReader(capped, _CHUNK)
 
@@ -178,7 +196,10 @@ class Opened:
         with self.open() as stream:
             return stream.read(size)
 
-    def read_all(self) -> bytes:
+    def read_all(self, progress: Progress | None = None) -> bytes:
+        if progress is not None:
+            with self.open(progress) as stream:
+                return stream.read()
         if self.compression is None and self._path is not None:
             return self._path.read_bytes()  # size checked against the limit when opened
         if self.compression is None and self._raw is not None:
@@ -187,11 +208,15 @@ class Opened:
             return stream.read()
 
 
-def _zip_member(raw: IO[bytes]) -> str:
+def _zip_member(raw: IO[bytes]) -> tuple[str | None, str | None]:
+    """(the one member to read, None), or (None, "xlsx" | "ods") for a spreadsheet."""
     try:
         archive = zipfile.ZipFile(raw)
     except zipfile.BadZipFile as exc:
         raise UnsupportedCompressionError(f"The zip archive is damaged: {exc}.") from None
+    kind = spreadsheet_kind(archive)
+    if kind is not None:
+        return None, kind
     for info in archive.infolist():
         name = info.filename.replace("\\", "/")
         if name.startswith("/") or ".." in name.split("/") or (len(name) > 1 and name[1] == ":"):
@@ -210,13 +235,15 @@ def _zip_member(raw: IO[bytes]) -> str:
     if any(
         name.lower().endswith((".xml", ".rels")) and name.startswith(("xl/", "word/", "[Content")) for name in names
     ):
-        raise NotAFeedError("This is an Office document (.xlsx/.docx), not a feed: export the sheet as CSV.")
+        raise NotAFeedError(
+            "This is an Office document (.docx/.pptx), not a feed: send the catalogue as a CSV or a sheet."
+        )
     if len(names) != 1:
         listing = ", ".join(names[:5]) + (" ..." if len(names) > 5 else "")
         raise UnsupportedCompressionError(
             f"The zip archive holds {len(names)} files ({listing}); it must hold exactly one feed."
         )
-    return names[0]
+    return names[0], None
 
 
 def open_source(source: SourceLike, limits: Limits) -> Opened:
@@ -257,7 +284,11 @@ def open_source(source: SourceLike, limits: Limits) -> Opened:
         compression = next((kind for sig, kind in _MAGIC_COMPRESSION if magic.startswith(sig)), None)
         if compression == "zip":
             stream.seek(0)
-            opened.member = _zip_member(stream)
+            opened.member, opened.spreadsheet = _zip_member(stream)
+        if magic.startswith(OLE_MAGIC):
+            opened.spreadsheet = "xls"
+    if opened.spreadsheet is not None:
+        return opened  # a spreadsheet, read whole by read.spreadsheet
     opened.compression = compression
     if compression is not None:
         try:

@@ -13,6 +13,7 @@ Each record element is flattened into columns, then freed:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -27,6 +28,30 @@ from feedcheck.read.sniff import ItemElement, xml_parser_options
 
 MULTI_SEP = "\x1f"
 BATCH = 5_000
+
+# Namespaces merchants use without declaring them, with the declaration that fixes the file.
+# g: Google Merchant Center's RSS 2.0 feeds, "xmlns:g=\"http://base.google.com/ns/1.0\""
+# (https://support.google.com/merchants/answer/160589).
+KNOWN_NAMESPACES = {"g": "http://base.google.com/ns/1.0"}
+_UNDECLARED = re.compile(r"Namespace prefix (\S+) (?:for (\S+) )?on (\S+) is not defined")
+_NS_UNDEFINED = 201  # libxml2's XML_NS_ERR_UNDEFINED_NAMESPACE
+
+
+def undeclared_prefix(exc: etree.XMLSyntaxError) -> tuple[str, str] | None:
+    """``(prefix, "prefix:name")`` when libxml2 stopped on a namespace prefix that no
+    ``xmlns:prefix`` declares (a namespace error libxml2 reports at the end of the document)."""
+    match = _UNDECLARED.match(str(exc.msg))
+    if exc.code != _NS_UNDEFINED or match is None:
+        return None
+    prefix, attribute, element = match.groups()
+    return prefix, f"{prefix}:{attribute or element}"
+
+
+def undeclared_prefix_message(prefix: str, name: str, line: int) -> str:
+    """The refusal for a document whose first record already uses an undeclared prefix."""
+    uri = KNOWN_NAMESPACES.get(prefix)
+    fix = f'add xmlns:{prefix}="{uri}" to the root element' if uri else f'declare it with xmlns:{prefix}="..."'
+    return f"The XML uses the prefix {prefix}: (in <{name}>, line {line}) without declaring it: {fix}."
 
 
 @dataclass
@@ -153,9 +178,15 @@ def read_xml(
                     flush()
         except etree.XMLSyntaxError as exc:
             line = exc.lineno or 0
+            prefix = undeclared_prefix(exc)
+            if count == 0 and prefix is not None:
+                raise MalformedFeedError(undeclared_prefix_message(*prefix, line)) from None
             if count == 0:
                 raise MalformedFeedError(f"The XML is not well-formed at line {line}: {exc.msg}.") from None
-            issues.append(RawIssue("xml-not-well-formed", [line], 1, [str(exc.msg)]))
+            if prefix is not None:  # every record was read: libxml2 says so only at the end
+                issues.append(RawIssue("xml-undeclared-prefix", [line], 1, [f"{prefix[0]}:"]))
+            else:
+                issues.append(RawIssue("xml-not-well-formed", [line], 1, [str(exc.msg)]))
     flush()
     names = list(columns)
     if batches:

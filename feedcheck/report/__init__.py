@@ -8,14 +8,21 @@ from __future__ import annotations
 
 from feedcheck.codes import Example, Issue
 from feedcheck.read.source import Source
+from feedcheck.report.html import render_report_html
 from feedcheck.report.model import FieldReport, Missing, ReportData
 from feedcheck.report.text import render_text
 
 
 class Report(ReportData):
-    def to_text(self) -> str:
-        """The text view for a support person (what ``feedcheck validate`` prints)."""
-        return render_text(self)
+    def to_text(self, *, width: int = 80, verbose: bool = False) -> str:
+        """The text view for a support person (what ``feedcheck validate`` prints): no line
+        wider than ``width`` columns; ``verbose`` lists the missing useful fields by name."""
+        return render_text(self, width=width, verbose=verbose)
+
+    def to_html(self) -> str:
+        """The HTML page for a merchant (what ``feedcheck validate --format html`` writes): one
+        self-contained file. With ``issue_rows`` kept, each issue lists up to 100 of its lines."""
+        return render_report_html(self)
 
 
 def report_json_schema() -> dict[str, object]:

@@ -14,7 +14,8 @@ from pydantic import BaseModel, Field
 from feedcheck.codes import Example, Severity
 from feedcheck.profile import Tier
 from feedcheck.read.source import Source
-from feedcheck.report.text import _MARK, _percent, describe_source
+from feedcheck.report.text import _MARK, describe_source
+from feedcheck.report.text import percent as _percent
 
 
 class Record(BaseModel):

@@ -5,8 +5,9 @@ Renderings (text, ...) live beside it and depend on it, never the reverse."""
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
-from feedcheck.codes import Issue, Severity
+from feedcheck.codes import Issue, IssueRow, Severity
 from feedcheck.profile import Tier
 from feedcheck.read.source import Source
 
@@ -45,6 +46,8 @@ class ReportData(BaseModel):
     )
     columns: list[str] = Field(description="source columns in file order")
     unmapped_columns: list[str] = Field(description="source columns no canonical field took")
+    # Every affected line, when validate(..., issue_rows=True) asked for them; never in the JSON.
+    issue_rows: SkipJsonSchema[list[IssueRow] | None] = Field(None, exclude=True)
 
     def errors(self) -> list[Issue]:
         return [i for i in self.issues if i.severity == Severity.error]

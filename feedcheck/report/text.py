@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
+import textwrap
+
 from feedcheck.codes import Issue, Severity
 from feedcheck.profile import Tier
 from feedcheck.read.source import Source
@@ -12,10 +16,16 @@ _TIER_LABEL = {
     Tier.strongly_recommended: "Recommended",
     Tier.useful: "Useful",
 }
+_GLUE = "\ue001"  # a space no line is broken at ("gtin 40%" stays whole); a private-use character
 _MARK = {Severity.error: "ERROR", Severity.warning: "WARN ", Severity.info: "info "}
 
 
-def _percent(part: int, whole: int) -> str:
+def width() -> int:
+    """Columns of the terminal standard output is, 80 when it is no terminal."""
+    return shutil.get_terminal_size((80, 24)).columns if sys.stdout.isatty() else 80
+
+
+def percent(part: int, whole: int) -> str:
     """Rounded, but never to 100% unless all are filled (299 of 300 reads 99%), nor to 0%
     unless none are (1 of 1,000 reads <1%)."""
     if not whole or not part:
@@ -26,13 +36,15 @@ def _percent(part: int, whole: int) -> str:
     return "<1%" if rounded == 0 else f"{min(rounded, 99)}%"
 
 
-def _detected(report: ReportData) -> str:
+def detected(report: ReportData) -> str:
     return describe_source(report.source)
 
 
 def describe_source(s: Source) -> str:
     """What was detected about a source, on one line: ``CSV, delimiter ';', utf-8 with BOM``."""
     parts = [s.format.upper()]
+    if s.sheet is not None:  # a spreadsheet: cells, no encoding nor delimiter
+        return f"{s.format.upper()}, sheet {s.sheet!r}"
     if s.format == "csv" and s.delimiter is not None:
         parts.append("delimiter " + {"\t": "TAB", " ": "SPACE"}.get(s.delimiter, repr(s.delimiter)))
     if s.item_element:
@@ -43,58 +55,130 @@ def describe_source(s: Source) -> str:
     return ", ".join(parts)
 
 
-def _example(issue: Issue) -> str:
+def _cut(value: str, most: int = 60) -> str:
+    """A value shown in an example: at most ``most`` characters, the cut marked with an ellipsis."""
+    return value if len(value) <= most else value[: most - 1] + "…"
+
+
+def _examples(issue: Issue, width: int) -> list[str]:
+    """The example line: up to three examples, ``; +N more``; one example a line when they do
+    not fit on one."""
     bits = []
     for ex in issue.examples[:3]:
-        where = f"line {ex.line}" if ex.line is not None else f"item {ex.item}"
+        where = f"line {ex.line:,}" if ex.line is not None else f"item {ex.item:,}"
         if ex.id:
-            where += f" id {ex.id}"
-        bits.append(where + (f" {ex.value!r}" if ex.value not in (None, "") else ""))
+            where += f" id {_cut(ex.id)}"
+        bits.append(where + (f" {_cut(ex.value)!r}" if ex.value not in (None, "") else ""))
+    if not bits:
+        return []
     more = issue.count - len(issue.examples[:3])
     per_item = any(ex.item is not None for ex in issue.examples)
-    return "; ".join(bits) + (f"; +{more} more" if more > 0 and per_item else "")
+    tail = f"+{more:,} more" if more > 0 and per_item else ""
+    line = "        " + "; ".join([*bits, tail] if tail else bits)
+    if len(line) <= width:
+        return [line]
+    return ["        " + bit + (";" if n < len(bits) - 1 or tail else "") for n, bit in enumerate(bits)] + (
+        ["        " + tail] if tail else []
+    )
 
 
-def render_text(report: ReportData) -> str:
+def _fit(line: str, width: int) -> list[str]:
+    """``line`` wrapped to ``width`` columns; continuation lines are indented under its text:
+    an issue's message under the code, anything else under the text after its label."""
+    if len(line) <= width:
+        return [line.replace(_GLUE, " ")]
+    body = line.lstrip(" ")
+    lead = len(line) - len(body)
+    if body.startswith(tuple(_MARK.values())):
+        hang = lead + 6  # under the examples
+    elif body[:12].rstrip() in _TIER_LABEL.values():
+        hang = lead + 12  # under the counts
+    elif ": " in body[:24]:
+        hang = lead + body.index(": ") + 2
+    else:
+        hang = lead + 2
+    hang = hang if hang <= width // 2 else lead + 2
+    lines = textwrap.wrap(
+        body,
+        width=width,
+        initial_indent=" " * lead,
+        subsequent_indent=" " * hang,
+        break_long_words=True,
+        break_on_hyphens=False,
+    )
+    return [ln.replace(_GLUE, " ") for ln in lines]
+
+
+def fit_list(label: str, names: list[str], columns: int) -> str:
+    """``label`` then the comma-separated ``names``, wrapped to ``columns``, continuation lines
+    indented under the first name."""
+    first = label.rsplit("\n", 1)[-1]
+    body = textwrap.wrap(
+        ", ".join(name.replace(" ", _GLUE) for name in names),  # a name is never cut
+        width=columns,
+        initial_indent=first,
+        subsequent_indent=" " * len(first) if len(first) <= columns // 2 else "    ",
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    return label[: len(label) - len(first)] + "\n".join(body).replace(_GLUE, " ")
+
+
+def summary(report: ReportData) -> str:
+    """One line for a feed among several: name, verdict, products, issues by severity."""
+    counts = {sev: sum(1 for i in report.issues if i.severity == sev) for sev in Severity}
+    noun = "item" if report.items == 1 else "items"
+    verdict = "VALID" if report.valid else "INVALID"
+    return (
+        f"{report.source.name or '<input>'}: {verdict} — {report.items:,} {noun}, "
+        f"{counts[Severity.error]:,} error(s), {counts[Severity.warning]:,} warning(s), {counts[Severity.info]:,} info"
+    )
+
+
+def render_text(report: ReportData, *, width: int = 80, verbose: bool = False) -> str:
+    """The text view: verdict, what was detected, fill rates by tier, then the issues, errors
+    first. Missing mandatory fields are ERROR lines; missing useful fields are a count unless
+    ``verbose``. Numbers have thousands separators; no line is wider than ``width`` columns."""
     out: list[str] = []
     name = report.source.name or "<input>"
     verdict = "VALID" if report.valid else "INVALID"
     noun = "item" if report.items == 1 else "items"
     out.append(f"{name}: {verdict} — {report.items:,} {noun}, profile {report.profile}")
-    out.append(f"  detected: {_detected(report)}")
+    out.append(f"  detected: {detected(report)}")
     for tier in Tier:
         fields = [f for f in report.fields if f.tier == tier]
         if not fields:
             continue
         present = [f for f in fields if f.column is not None]
-        cells = []
-        for f in fields:
-            if f.column is None:
-                continue
-            cells.append(f"{f.field} {_percent(f.filled, report.items)}")
-        line = f"  {_TIER_LABEL[tier]:<12}{len(present)}/{len(fields)} present"
+        cells = [f"{f.field}{_GLUE}{percent(f.filled, report.items)}" for f in present]
+        line = f"  {_TIER_LABEL[tier]:<12}{len(present):,}/{len(fields):,} present"
         if cells:
             line += ": " + ", ".join(cells)
         out.append(line)
         missing = [f.field for f in fields if f.column is None]
-        if missing:
-            label = "MISSING" if tier == Tier.mandatory else "missing"
-            out.append(f"  {'':<12}{label}: {', '.join(missing)}")
+        if not missing:
+            continue
+        if tier == Tier.mandatory:
+            out.append(f"  {'':<12}MISSING: {', '.join(missing)}")
+        elif tier == Tier.useful and not verbose:
+            out.append(f"  {'':<12}missing: {len(missing):,} useful field(s) (--verbose lists them)")
+        else:
+            out.append(f"  {'':<12}missing: {', '.join(missing)}")
     counts = {sev: sum(1 for i in report.issues if i.severity == sev) for sev in Severity}
     errors, warnings, infos = (counts[s] for s in (Severity.error, Severity.warning, Severity.info))
-    out.append(f"  issues: {errors} error(s), {warnings} warning(s), {infos} info")
+    out.append(f"  issues: {errors:,} error(s), {warnings:,} warning(s), {infos:,} info")
     order = {Severity.error: 0, Severity.warning: 1, Severity.info: 2}
-    # Fields with no column are already named on the tier lines above.
-    listed = [i for i in report.issues if not i.code.startswith("missing-")]
+    # Fields with no column are named on the tier lines above; a missing mandatory one is also
+    # an ERROR line, as every error is.
+    listed = [i for i in report.issues if not i.code.startswith("missing-") or i.code == "missing-mandatory-field"]
     for issue in sorted(listed, key=lambda i: order[i.severity]):
         out.append(f"  {_MARK[issue.severity]} {issue.code}: {issue.message}")
-        example = _example(issue)
-        if example:
-            out.append(f"        {example}")
+        out.extend(_examples(issue, width))
     if report.unmapped_columns:
         shown = ", ".join(report.unmapped_columns[:12])
         extra = len(report.unmapped_columns) - 12
         out.append(
-            f"  unmapped columns ({len(report.unmapped_columns)}): {shown}" + (f", +{extra} more" if extra > 0 else "")
+            f"  unmapped columns ({len(report.unmapped_columns):,}): {shown}"
+            + (f", +{extra:,} more" if extra > 0 else "")
         )
-    return "\n".join(out) + "\n"
+    return "\n".join(wrapped for line in out for wrapped in _fit(line, width)) + "\n"
