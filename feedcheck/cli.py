@@ -18,6 +18,7 @@ from feedcheck.codes import CODES, doc_page
 from feedcheck.convert import convert
 from feedcheck.errors import FeedError, InternalError, UsageError
 from feedcheck.limits import Limits
+from feedcheck.map.lexicon import load_lexicon
 from feedcheck.profile import Tier, load_profile
 from feedcheck.validate import validate
 
@@ -56,6 +57,12 @@ _READ_OPTIONS = (
     click.option("--delimiter", default=None, help="Force the CSV delimiter: , ; | or tab."),
     click.option("--item-element", default=None, help="Force the XML record element (e.g. product)."),
     click.option(
+        "--header-line",
+        type=click.IntRange(min=1),
+        default=None,
+        help="CSV: the line of the header, when an export writes a title line above it.",
+    ),
+    click.option(
         "--map", "maps", multiple=True, metavar="COLUMN=FIELD", help='Force a mapping, e.g. "Prix TTC=price".'
     ),
     click.option("--currency", default=None, help="Currency of prices that name none (ISO code, e.g. EUR)."),
@@ -89,6 +96,7 @@ def _read_arguments(read: dict[str, Any]) -> dict[str, Any]:
         "encoding": read["encoding"],
         "delimiter": read["delimiter"],
         "item_element": read["item_element"],
+        "header_line": read["header_line"],
         "mapping": list(read["maps"]),
         "currency": read["currency"],
         "limits": _limits(read["max_bytes"], read["max_items"], read["partial"]),
@@ -122,11 +130,18 @@ def main() -> None:
     help="Report as text for people or JSON for programs.",
 )
 @PROFILE_OPTION
+@click.option(
+    "--show-mapping",
+    is_flag=True,
+    default=False,
+    help="Also say which column feeds each field, and how it was matched.",
+)
 @read_options
 def validate_command(
     file: str,
     output: str,
     profile: str,
+    show_mapping: bool,
     **read: Any,
 ) -> None:
     """Check FILE (a path, or - for standard input) and report what is missing or invalid."""
@@ -143,7 +158,7 @@ def validate_command(
     if output == "json":
         click.echo(report.model_dump_json(indent=2))
     else:
-        click.echo(report.to_text(), nl=False)
+        click.echo(report.to_text() + (report.mapping_text() if show_mapping else ""), nl=False)
     sys.exit(EXIT_OK if report.valid else EXIT_INVALID)
 
 
@@ -229,17 +244,51 @@ def convert_command(
 
 @main.command("fields")
 @PROFILE_OPTION
-def fields_command(profile: str) -> None:
+@click.option(
+    "--language",
+    default="en",
+    show_default=True,
+    metavar="CODE|PLATFORM|all",
+    help="Names of this language (de, fr, ...) or network / platform (Awin, Shopify, ...), or all of them.",
+)
+def fields_command(profile: str, language: str) -> None:
     """List the profile's canonical fields, their tier and the column names that map to them."""
     prof = _run(lambda: load_profile(profile))
+    lexicon = load_lexicon()
+    known = lexicon.languages()
+    if language != "all" and language not in known:
+        close = difflib.get_close_matches(language, known, n=3)
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        raise click.UsageError(f"Unknown language or platform {language!r}.{hint} Known: {', '.join(known)}.")
+    chosen = known if language == "all" else [language]
     click.echo(f"Profile {prof.name}: {prof.description}")
+    click.echo(
+        f"Column names ({'all languages' if language == 'all' else language}); the field's own name always counts."
+    )
+
+    def lines(name: str, aliases: tuple[str, ...]) -> list[str]:
+        out = [f"profile: {', '.join(aliases)}"] if aliases else []
+        for lang in chosen:
+            names = [s for s, _ in lexicon.names_of(name, lang)]
+            if names:
+                out.append((f"{lang}: " if language == "all" else "") + ", ".join(names))
+        return out
+
     for tier in Tier:
         click.echo(f"\n{tier.value.replace('_', ' ')}:")
         for spec in prof.by_tier(tier):
-            aliases = ", ".join(spec.aliases)
-            click.echo(f"  {spec.name:<26} {aliases}")
-    if prof.sale_price_aliases:
-        click.echo(f"\nsale price (becomes price when filled): {', '.join(prof.sale_price_aliases)}")
+            found = lines(spec.name, spec.aliases) or ["-"]
+            click.echo(f"  {spec.name:<26} {found[0]}")
+            for more in found[1:]:
+                click.echo(f"  {'':<26} {more}")
+    sale = lines("sale_price", prof.sale_price_aliases)
+    if sale:
+        click.echo(f"\nsale price (becomes price when filled): {'; '.join(sale)}")
+    if language != "all":
+        isos = [k for k in known if len(k) == 2 and k.islower()]
+        platforms = [k for k in known if k not in isos]
+        click.echo(f"\nOther names: feedcheck fields --language CODE, one of {', '.join(isos)},")
+        click.echo(f"or a network / platform: {', '.join(platforms)}; or --language all.")
 
 
 @main.command("explain")

@@ -64,6 +64,10 @@ class Source(BaseModel):
     item_element: str | None = Field(None, description="XML record element, as a path from the root")
     compression: str | None = Field(None, description='"gzip", "zip", "bz2", "xz" or null')
     member: str | None = Field(None, description="the file read inside a zip archive")
+    header_line: int | None = Field(None, description="CSV: the 1-based line of the header row")
+    above_header: list[str] = Field(
+        default=[], description="CSV: the lines above the header, which hold no record (an export tool's title line)"
+    )
 
 
 class _CappedReader(io.RawIOBase):

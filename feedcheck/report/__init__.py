@@ -8,14 +8,19 @@ from __future__ import annotations
 
 from feedcheck.codes import Example, Issue
 from feedcheck.read.source import Source
-from feedcheck.report.model import FieldReport, Missing, ReportData
-from feedcheck.report.text import render_text
+from feedcheck.report.model import FieldMatch, FieldReport, Missing, ReportData
+from feedcheck.report.text import render_mapping, render_text
 
 
 class Report(ReportData):
     def to_text(self) -> str:
         """The text view for a support person (what ``feedcheck validate`` prints)."""
         return render_text(self)
+
+    def mapping_text(self) -> str:
+        """Which column feeds each field, how it was matched, and why columns were left out
+        (what ``feedcheck validate --show-mapping`` adds)."""
+        return render_mapping(self)
 
 
 def report_json_schema() -> dict[str, object]:
@@ -26,4 +31,14 @@ def report_json_schema() -> dict[str, object]:
     return schema
 
 
-__all__ = ["Example", "FieldReport", "Issue", "Missing", "Report", "ReportData", "Source", "report_json_schema"]
+__all__ = [
+    "Example",
+    "FieldMatch",
+    "FieldReport",
+    "Issue",
+    "Missing",
+    "Report",
+    "ReportData",
+    "Source",
+    "report_json_schema",
+]

@@ -4,11 +4,31 @@ Renderings (text, ...) live beside it and depend on it, never the reverse."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from feedcheck.codes import Issue, Severity
 from feedcheck.profile import Tier
 from feedcheck.read.source import Source
+
+
+class FieldMatch(BaseModel):
+    method: Literal["forced", "name", "alias", "lexicon", "values"] = Field(
+        description="forced by the caller; the field's own name; a profile alias; a lexicon name; the sampled values"
+    )
+    entry: str | None = Field(None, description="the profile alias or lexicon name the column name matched")
+    languages: list[str] = Field(
+        default=[], description="of the lexicon name: languages (ISO 639-1) or the networks / platforms it comes from"
+    )
+    steps: list[str] = Field(
+        default=[],
+        description="how the column name was read to match it: prefix, note, unit or currency set aside, "
+        "words dropped, sibling number, XML wrapper",
+    )
+    evidence: str | None = Field(None, description="what the first sampled values showed, when they decided")
+    note: str | None = Field(None, description="the text in parentheses or brackets of the column name")
+    currency: str | None = Field(None, description="the ISO 4217 code the column name gives, e.g. EUR in 'Price (EUR)'")
 
 
 class FieldReport(BaseModel):
@@ -21,6 +41,12 @@ class FieldReport(BaseModel):
     filled: int = Field(
         description="items with a usable value for this field: not empty, and no check found it invalid"
     )
+    matched_by: str | None = Field(
+        None,
+        description='how `column` was chosen: "forced", "name", "profile alias", "lexicon (de)" (the language or '
+        'platform of the name), "values"; null when no column',
+    )
+    match: FieldMatch | None = Field(None, description="the detail of `matched_by`")
 
 
 class Missing(BaseModel):
@@ -45,6 +71,11 @@ class ReportData(BaseModel):
     )
     columns: list[str] = Field(description="source columns in file order")
     unmapped_columns: list[str] = Field(description="source columns no canonical field took")
+    unmapped_reasons: dict[str, str] = Field(
+        default={},
+        description="why some unmapped columns feed no field: a negative name (a tax-excluded or purchase "
+        "price, a weight), what their values showed, a numbered column of a one-value field",
+    )
 
     def errors(self) -> list[Issue]:
         return [i for i in self.issues if i.severity == Severity.error]
