@@ -206,8 +206,15 @@ def _header(text_utf8: bytes, sc: _Scan, delimiter: str, issues: list[RawIssue])
     return _unique_names(_header_names(header_raw, delimiter), int(sc.lines[0]), issues)
 
 
+# polars decompresses what starts like gzip, zlib or zstd data; a text that happens to start so
+# ("x^..." is a zlib header) is read by the lenient reader instead.
+_COMPRESSED = (b"\x1f\x8b", b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda", b"\x28\xb5\x2f\xfd")
+
+
 def _polars_read(text_utf8: bytes, delimiter: str, names: list[str]) -> pl.DataFrame | None:
     """polars' parse, or None when it cannot parse the file (quotes out of place)."""
+    if text_utf8.startswith(_COMPRESSED):
+        return None
     try:
         return pl.read_csv(
             text_utf8,
@@ -265,7 +272,7 @@ def _read_scanned(
     used_lenient = frame is None
     if frame is None:
         frame, lines, fields, blank = _read_lenient(text_utf8, delimiter, names)
-        if not sc.unclosed_quote:
+        if not sc.unclosed_quote and not text_utf8.startswith(_COMPRESSED):
             # Quotes pair up in number but not in place: name the first record where the
             # byte scan and the lenient reader part ways.
             scanned = sc.lines[1:]
