@@ -174,8 +174,9 @@ AGE_GROUP = {
     "all ages": "all ages",
 }
 
-# Values of the lexicon's languages that the mapping cases need (cases/mapping: German, Italian,
-# Spanish and Dutch shop exports, a Zanox stock column of nee/yes); issue #13 brings the full
+# Values of the lexicon's languages that the mapping cases and fixtures need (cases/mapping: German,
+# Italian, Spanish and Dutch shop exports, a Zanox stock column of nee/yes; fixtures/mapping: a
+# Swedish export), and the stock words of the lexicon's [values]; issue #13 brings the full
 # vocabularies of every lexicon language.
 AVAILABILITY.update(
     {
@@ -198,6 +199,10 @@ AVAILABILITY.update(
         "ano": "in_stock",
         "ne": "out_of_stock",
         "nej": "out_of_stock",
+        "i lager": "in_stock",
+        "finns i lager": "in_stock",
+        "slut i lager": "out_of_stock",
+        "ej i lager": "out_of_stock",
     }
 )
 GENDER.update({"weiblich": "female", "mannlich": "male"})

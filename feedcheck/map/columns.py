@@ -240,8 +240,9 @@ class Matcher:
         naming = len(segments) - 1
         steps: tuple[str, ...] = ()
         outcome: Outcome = None
-        if compact(words(segments[-1])) in self.reader.value_holders:
-            # images/image/location: the nearest element that names a field says which.
+        leaf = words(segments[-1])
+        if compact(leaf) in self.reader.value_holders or all(w in self.reader.qualifiers for w in leaf):
+            # images/image/location, links/product: the nearest element that names a field says which.
             for above in range(naming - 1, -1, -1):
                 if self._blocked(segments[above]):
                     break
@@ -357,8 +358,10 @@ def map_columns(
             currency=reading.currency,
         )
         candidates.setdefault(name, []).append(_Candidate(column, how, (outcome.tier, entry.order, position)))
-    for found in candidates.values():
-        found.sort(key=lambda c: c.order)
+    for name, found in candidates.items():
+        # All the columns of a multi-valued field are used, in the order of the file.
+        multi = name in specs and specs[name].multi
+        found.sort(key=lambda c: (c.order[2],) if multi else c.order)
     if sample is not None and sample.height:
         result.reasons.update(_weigh(candidates, sample, matcher, set(specs)))
     sales = candidates.pop(SALE_PRICE, [])
@@ -474,7 +477,7 @@ def _weigh(
             found = candidates.setdefault("availability", [])
             found.append(_Candidate(candidate.column, moved, (99, 0, candidate.order[2])))
     for found in candidates.values():
-        found.sort(key=lambda c: (c.match.method != "forced" and not of(c.column).filled, c.order))
+        found.sort(key=lambda c: c.match.method != "forced" and not of(c.column).filled)  # stable: order kept
     for name in [n for n, found in candidates.items() if not found]:
         del candidates[name]
     images = candidates.get("image_link")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from feedcheck.codes import Issue, Severity
 from feedcheck.profile import Tier
 from feedcheck.report.model import ReportData
@@ -42,7 +44,8 @@ def _detected(report: ReportData) -> str:
 
 
 def _plain(name: str) -> str:
-    return "".join(c for c in name.casefold() if c.isalnum())
+    """A name without case, accents or separators, to tell whether a matched name adds anything."""
+    return "".join(c for c in unicodedata.normalize("NFKD", name.casefold()) if c.isalnum())
 
 
 def render_mapping(report: ReportData) -> str:
