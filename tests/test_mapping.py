@@ -385,3 +385,31 @@ def test_fields_lists_the_lexicon_per_language() -> None:
     assert "sv: Produktnamn" in every and "Awin: pid" in every
     bad = CliRunner().invoke(main, ["fields", "--language", "dee"])
     assert bad.exit_code == 2 and "Did you mean de?" in bad.output
+
+
+# ---- several columns for one field -----------------------------------------------------------------------
+
+
+def test_a_header_written_twice_feeds_one_field_and_disagreements_are_reported() -> None:
+    # fixtures/csv_duplicate_shipping_headers.csv: three shipping(country:region:price) columns, one
+    # per US state, different on each of the 4 products (lines 2 to 5).
+    report = feedcheck.validate(Path(__file__).resolve().parents[1] / "fixtures" / "csv_duplicate_shipping_headers.csv")
+    shipping = field(report, "shipping_cost")
+    name = "shipping(country:region:price)"
+    assert (shipping.column, shipping.fallbacks) == (name, [f"{name} (2)", f"{name} (3)"])
+    assert shipping.match is not None and shipping.match.note == "country:region:price"
+    found = [i for i in report.issues if i.code == "field-conflicting-columns"]
+    assert [(i.field, i.count, [e.line for e in i.examples]) for i in found] == [("shipping_cost", 4, [2, 3, 4, 5])]
+    assert found[0].examples[0].value == (
+        f"'{name}': US:CA:9.99 USD | '{name} (2)': US:NY:7.99 USD | '{name} (3)': US:TX:8.49 USD"
+    )
+
+
+def test_columns_matched_by_different_names_are_not_compared() -> None:
+    feed = (
+        b"id,name,Product Name,link,image_link,price\n"
+        b"A-1,Kettle,Stainless kettle 1.7 l,https://s.example/1,https://s.example/1.jpg,9 EUR\n"
+    )
+    report = feedcheck.validate(feed)
+    assert (field(report, "title").column, field(report, "title").fallbacks) == ("name", ["Product Name"])
+    assert "field-conflicting-columns" not in codes(report)

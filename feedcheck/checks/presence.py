@@ -26,6 +26,9 @@ def missing_fields(ctx: Context, items: int) -> list[Issue]:
 
 
 def rules(ctx: Context) -> list[Rule]:
+    """Per-item rules, each a function of that item's row: several values in one record, columns of
+    one name that disagree (``field-conflicting-columns``, from the helper columns the canonical
+    frame computes row by row), and empty values."""
     several = [
         Rule(
             "field-several-values",
@@ -44,7 +47,8 @@ def rules(ctx: Context) -> list[Rule]:
             value=pl.col(helper(name, "conflict_values")),
             invalidates=False,
             needs_value=False,
-            detail=", ".join(repr(c) for c in columns),
+            detail=", ".join(repr(c) for c in columns[:3])
+            + (f" and {len(columns) - 3} more" if len(columns) > 3 else ""),
         )
         for name, columns in sorted(ctx.conflicting.items())
         if name in ctx.present

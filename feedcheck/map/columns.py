@@ -67,6 +67,7 @@ class ColumnMatch:
     evidence: str | None = None  # what the sampled values showed, when they decided or confirmed
     note: str | None = None  # the first parenthesised note of the name
     currency: str | None = None  # the ISO 4217 code the name names
+    words: str = ""  # the column name's own words, run together ("title" for TITLE, g:title, title (2))
 
     @property
     def label(self) -> str:
@@ -78,9 +79,10 @@ class ColumnMatch:
         return self.method
 
     @property
-    def key(self) -> tuple[str, str | None]:
-        """Columns with the same key matched the same name: ``TITLE`` and ``title``."""
-        return self.field, fold(self.entry) if self.entry else None
+    def key(self) -> tuple[str, str]:
+        """Columns of a field with the same key have the same name once read: ``TITLE`` and
+        ``title``, ``price`` and its repeated copy ``price (2)``."""
+        return self.field, self.words
 
 
 @dataclass
@@ -356,6 +358,7 @@ def map_columns(
             outcome.steps,
             note=reading.note,
             currency=reading.currency,
+            words=compact(reading.words),
         )
         candidates.setdefault(name, []).append(_Candidate(column, how, (outcome.tier, entry.order, position)))
     for name, found in candidates.items():
@@ -381,7 +384,7 @@ def map_columns(
             result.notes[spec.name] = lead.note
         if lead.currency:
             result.currencies[spec.name] = lead.currency
-        same = [c.column for c in chosen[1:] if c.match.key == lead.key]
+        same = [c.column for c in chosen[1:] if lead.words and c.match.key == lead.key]
         if same and not spec.multi:
             result.peers[spec.name] = [chosen[0].column, *same]
     image = result.columns.get("image_link")
