@@ -49,6 +49,8 @@ _TIER_STEP = {
     NUMBERED: "",
 }
 URL_PATTERN = r"^\s*https?://\S"
+# No field name is longer: a longer column name (untrusted input) is not read at all.
+MAX_NAME_CHARS = 256
 
 
 Method = Literal["forced", "name", "alias", "lexicon", "values"]
@@ -150,6 +152,8 @@ class Matcher:
         return read_name(name, prefixes=self.reader.prefixes, units=self.reader.units, currency_of=self.currency_of)
 
     def match(self, column: str) -> Outcome:
+        if len(column) > MAX_NAME_CHARS:
+            return None
         if not self.nested:
             return self.match_name(column)
         found = self.match_name(column)
