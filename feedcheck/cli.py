@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, BinaryIO, TypeVar
 
 import click
@@ -266,12 +266,15 @@ def fields_command(profile: str, language: str) -> None:
         f"Column names ({'all languages' if language == 'all' else language}); the field's own name always counts."
     )
 
+    def listed(names: Iterable[str]) -> str:
+        return ", ".join(f'"{n}"' if "," in n else n for n in names)
+
     def lines(name: str, aliases: tuple[str, ...]) -> list[str]:
-        out = [f"profile: {', '.join(aliases)}"] if aliases else []
+        out = [f"profile: {listed(aliases)}"] if aliases else []
         for lang in chosen:
             names = [s for s, _ in lexicon.names_of(name, lang)]
             if names:
-                out.append((f"{lang}: " if language == "all" else "") + ", ".join(names))
+                out.append((f"{lang}: " if language == "all" else "") + listed(names))
         return out
 
     for tier in Tier:
