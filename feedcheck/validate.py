@@ -60,9 +60,9 @@ def _structural_issue(raw: RawIssue, frame: pl.DataFrame) -> Issue:
     return make_issue(raw.code, raw.count, column=raw.column, examples=examples, detail=detail)
 
 
-def _match(mapping: ColumnMapping, name: str, column: str | None) -> FieldMatch | None:
-    """How ``column`` came to feed ``name`` (under sale_price, a price column moved to regular_price
-    was matched for price)."""
+def _match(mapping: ColumnMapping, name: str, column: str | None) -> tuple[str, FieldMatch] | None:
+    """How ``column`` came to feed ``name``, as ``matched_by`` and ``match`` say it (under the
+    sale_price rule, the price column that feeds regular_price was matched for price)."""
     if column is None:
         return None
     found = mapping.matches.get(name, {}).get(column)
@@ -75,7 +75,7 @@ def _match(mapping: ColumnMapping, name: str, column: str | None) -> FieldMatch 
             steps.append("the price column, the price before the sale where a sale price is filled")
     if found is None:
         return None
-    return FieldMatch(
+    return found.label, FieldMatch(
         method=found.method,
         entry=found.entry,
         languages=list(found.languages),
@@ -84,16 +84,6 @@ def _match(mapping: ColumnMapping, name: str, column: str | None) -> FieldMatch 
         note=found.note,
         currency=found.currency,
     )
-
-
-def _label(match: FieldMatch | None) -> str | None:
-    if match is None:
-        return None
-    if match.method == "alias":
-        return "profile alias"
-    if match.method == "lexicon":
-        return f"lexicon ({', '.join(match.languages)})" if match.languages else "lexicon"
-    return match.method
 
 
 def _fields(
@@ -114,7 +104,7 @@ def _fields(
     out = []
     for spec in profile.fields:
         column = next(iter(canonical.columns.get(spec.name, [])), None)
-        match = _match(mapping, spec.name, column)
+        how = _match(mapping, spec.name, column)
         out.append(
             FieldReport(
                 field=spec.name,
@@ -122,8 +112,8 @@ def _fields(
                 column=column,
                 fallbacks=canonical.columns.get(spec.name, [])[1:],
                 filled=int(filled.get(spec.name, 0) or 0),
-                matched_by=_label(match),
-                match=match,
+                matched_by=how[0] if how else None,
+                match=how[1] if how else None,
             )
         )
     return out

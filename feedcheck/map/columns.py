@@ -41,13 +41,6 @@ from feedcheck.map.names import CurrencyOf, Reading, bag, compact, fold, read_na
 from feedcheck.profile import Profile
 
 EXACT, WORDS, WORD_SET, QUALIFIED, PATTERN, NUMBERED, HOLDER, LEAF = range(1, 9)
-_TIER_STEP = {
-    WORDS: "",
-    WORD_SET: "words compared in any order",
-    QUALIFIED: "qualifier dropped",
-    PATTERN: "name pattern",
-    NUMBERED: "",
-}
 URL_PATTERN = r"^\s*https?://\S"
 # No field name is longer: a longer column name (untrusted input) is not read at all.
 MAX_NAME_CHARS = 256
@@ -101,11 +94,6 @@ class ColumnMapping:
     image_list: str | None = None  # a column whose cells list images: first -> image_link, others -> additional
     reasons: dict[str, str] = field(default_factory=dict)  # unmapped column -> why it feeds no field
     peers: dict[str, list[str]] = field(default_factory=dict)  # field -> its first column and same-name columns
-
-    def match(self, name: str) -> ColumnMatch | None:
-        """How the first column of field ``name`` was matched."""
-        cols = self.columns.get(name) or ([self.sale_price] if name == SALE_PRICE and self.sale_price else [])
-        return self.matches.get(name, {}).get(cols[0]) if cols else None
 
 
 def parse_map_options(options: Iterable[str]) -> dict[str, str]:
@@ -236,7 +224,7 @@ class Matcher:
         return None
 
     def _order(self, entry: Entry) -> tuple[int, int]:
-        return self.index.rank(entry.field), entry.order
+        return self.index.rank[entry.field], entry.order
 
     def _blocked(self, segment: str) -> bool:
         return any(w in self.reader.blocked_wrappers for w in words(segment))
@@ -396,9 +384,6 @@ def map_columns(
         result.image_list = image[0]
     taken = {c for cols in result.columns.values() for c in cols} | {result.sale_price}
     result.unmapped = [c for c in columns if c not in taken]
-    for column in list(result.reasons):
-        if column in taken:
-            del result.reasons[column]
     return result
 
 

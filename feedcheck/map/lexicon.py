@@ -148,9 +148,10 @@ class Index:
     negative_compact: dict[str, Negative] = field(default_factory=dict)
     negative_bag: dict[str, Negative] = field(default_factory=dict)
     veto: dict[str, NegativeGroup] = field(default_factory=dict)  # word -> its negative group
+    rank: dict[str, int] = field(default_factory=dict)  # field -> its place in `fields`: earlier wins
 
-    def rank(self, name: str) -> int:
-        return self.fields.index(name)
+    def __post_init__(self) -> None:
+        self.rank = {name: i for i, name in enumerate(self.fields)}
 
 
 def _entries(name: str, aliases: tuple[str, ...], lexicon: Lexicon, in_profile: bool) -> list[Entry]:

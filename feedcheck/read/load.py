@@ -101,8 +101,8 @@ def _read_csv_bytes(buf: bytes, data: bytes, enc: TextEncoding, options: ReadOpt
     if options.header_line is not None:
         table = read_csv(buf, delimiter, options.limits, options.header_line, forced=True)
     else:
-        guess = sniff_header_line(buf[: HEADER_SNIFF_CHARS * 4].decode("utf-8", errors="replace"), delimiter)
-        table = read_csv(buf, delimiter, options.limits, guess.line if guess.above else None)
+        line = sniff_header_line(buf[: HEADER_SNIFF_CHARS * 4].decode("utf-8", errors="replace"), delimiter)
+        table = read_csv(buf, delimiter, options.limits, line)
     source.encoding = enc.encoding
     source.bom = enc.bom
     source.delimiter = delimiter

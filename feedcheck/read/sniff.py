@@ -170,12 +170,6 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
-@dataclass
-class HeaderGuess:
-    line: int  # 1-based line where the header record starts
-    above: list[str] = field(default_factory=list)  # the non-blank lines above it, as written
-
-
 _DATA_CELL = re.compile(r"://|^[-+]?[\d.,\s]+(?:\s?[€$£%]|\s?[A-Z]{3})?$")
 HEADER_SNIFF_CHARS = 65_536  # the header is found in the file's first 64 KB
 
@@ -190,12 +184,14 @@ def _looks_like_names(cells: list[str]) -> bool:
     return data * 3 <= len(filled)
 
 
-def sniff_header_line(text: str, delimiter: str, candidates: int = 10, following: int = 20) -> HeaderGuess:
-    """Find the header: the first record (among the first ``candidates`` non-blank ones) whose
-    cells look like names and that the next ``following`` records agree with (most of them have
-    as many fields, give or take one). An export tool's title line (``Export catalogue du
-    12/11/2026;;;;``) fills one cell: it is skipped and returned in ``above``. When no record
-    qualifies, the first non-blank record is the header, as always.
+def sniff_header_line(text: str, delimiter: str, candidates: int = 10, following: int = 20) -> int | None:
+    """The 1-based line of the header when it is not the first non-blank record, else None.
+
+    The header is the first record (among the first ``candidates`` non-blank ones) whose cells
+    look like names and that the next ``following`` records agree with (most of them have as
+    many fields, give or take one). An export tool's title line (``Export catalogue du
+    12/11/2026;;;;``) fills one cell: it is no header. When no record qualifies, the first
+    non-blank record is the header, as always.
 
     Looks at the first :data:`HEADER_SNIFF_CHARS` characters of ``text`` only."""
     sample = text[:HEADER_SNIFF_CHARS]
@@ -216,20 +212,14 @@ def sniff_header_line(text: str, delimiter: str, candidates: int = 10, following
                 break
     except csv.Error:
         pass
-    if not records:
-        return HeaderGuess(1)
-    chosen = records[0][0]
     for index, (line, cells) in enumerate(records[:candidates]):
         if not _looks_like_names(cells):
             continue
         after = records[index + 1 : index + 1 + following]
         agree = sum(1 for _, row in after if abs(len(row) - len(cells)) <= 1)
         if not after or agree * 2 >= len(after):
-            chosen = line
-            break
-    lines = _LINE_END.split(sample)
-    above = [line.strip()[:200] for line in lines[: chosen - 1] if line.strip()]
-    return HeaderGuess(chosen, above)
+            return line if index else None
+    return None
 
 
 @dataclass

@@ -4,17 +4,16 @@ Renderings (text, ...) live beside it and depend on it, never the reverse."""
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from feedcheck.codes import Issue, Severity
+from feedcheck.map.columns import Method
 from feedcheck.profile import Tier
 from feedcheck.read.source import Source
 
 
 class FieldMatch(BaseModel):
-    method: Literal["forced", "name", "alias", "lexicon", "values"] = Field(
+    method: Method = Field(
         description="forced by the caller; the field's own name; a profile alias; a lexicon name; the sampled values"
     )
     entry: str | None = Field(None, description="the profile alias or lexicon name the column name matched")
