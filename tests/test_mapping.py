@@ -423,3 +423,24 @@ def test_a_huge_column_name_is_not_read() -> None:
     assert mapping.unmapped == [long_note] and "price" not in mapping.columns
     shorter = "Preis (" + "x" * 200 + ")"
     assert map_columns([shorter], load_profile()).columns == {"price": [shorter]}
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("Prix (HT)", "a price without VAT is not what the buyer pays"),  # the lexicon's "Prix HT", once folded
+        ("Preis (ohne MwSt.)", "a price without VAT is not what the buyer pays ('ohne' in the name)"),
+        ("Image width", "a weight or a dimension is no field of the profile ('width' in the name)"),
+        (
+            "Affiliate URL",
+            "a tracked click link is built by the network, it is not the merchant's product page "
+            "('affiliate' in the name)",
+        ),
+        ("Gewicht", "a weight or a dimension is no field of the profile ('gewicht' in the name)"),
+        ("Excluded destination", None),  # a Google attribute no field stands for: unmapped, nothing to explain
+    ],
+)
+def test_a_negative_word_vetoes_what_the_rest_of_the_name_says(name: str, reason: str | None) -> None:
+    mapping = map_columns([name], load_profile())
+    assert mapping.unmapped == [name]
+    assert mapping.reasons.get(name) == reason

@@ -170,8 +170,14 @@ class Matcher:
         noted = {w for note in reading.notes for w in words(note)}
         for word in (*reading.words, *sorted(noted)):
             group = self.index.veto.get(word)
-            if group is not None:
+            if group is None:
+                continue
+            # "Prix HT", "Image width", "Price (excl. VAT)": the rest names a field, the word vetoes
+            # it. "Excluded destination" names nothing either way: no reason to give.
+            rest = [w for w in reading.words if w != word]
+            if not rest or self._match_words(rest, reading.steps) is not None:
                 return Refused(f"{group.why} ('{word}' in the name)")
+            return None
         return self._match_words(list(reading.words), reading.steps)
 
     def _match_words(self, ws: list[str], steps: tuple[str, ...], numbered: bool = True) -> Outcome:
