@@ -444,3 +444,18 @@ def test_a_negative_word_vetoes_what_the_rest_of_the_name_says(name: str, reason
     mapping = map_columns([name], load_profile())
     assert mapping.unmapped == [name]
     assert mapping.reasons.get(name) == reason
+
+
+def test_a_title_line_after_a_byte_order_mark() -> None:
+    feed = (
+        "\ufeffCatalogue export 2026\n"
+        "id;title;link;image_link;price\n"
+        "A-1;Mug;https://s.example/1;https://s.example/1.jpg;9 EUR\n"
+    )
+    report = feedcheck.validate(feed.encode("utf-8"))
+    assert (report.source.bom, report.source.header_line, report.source.above_header) == (
+        True,
+        2,
+        ["Catalogue export 2026"],
+    )
+    assert report.items == 1 and report.valid

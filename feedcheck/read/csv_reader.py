@@ -181,7 +181,7 @@ def read_csv(
                 raise UsageError(f"The header line {header_line} starts no record: {where}.")
         above: list[str] = []
         if first:  # lines before the header: read from the header on
-            skipped = text_utf8[: int(sc.starts[first])].decode("utf-8", errors="replace")
+            skipped = text_utf8[: int(sc.starts[first])].decode("utf-8", errors="replace").lstrip("\ufeff")
             above = [line.strip()[:200] for line in re.split(r"\r\n|\r|\n", skipped) if line.strip()]
             text_utf8 = text_utf8[int(sc.starts[first]) :]
             offset = int(sc.lines[first]) - 1
