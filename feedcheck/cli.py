@@ -11,8 +11,7 @@ import difflib
 import json
 import os
 import sys
-import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
@@ -24,6 +23,7 @@ from feedcheck.convert import convert
 from feedcheck.diff import DEFAULT_LIMIT, diff
 from feedcheck.errors import FeedError, FetchError, InternalError, UsageError
 from feedcheck.limits import Limits
+from feedcheck.map.lexicon import load_lexicon
 from feedcheck.profile import Tier, load_profile
 from feedcheck.read.fetch import fetch, is_address
 from feedcheck.report import Report
@@ -31,7 +31,7 @@ from feedcheck.report.html import capped_rows, render_html, rows_from
 from feedcheck.report.issues_csv import IssuesCsv
 from feedcheck.report.markdown import to_terminal
 from feedcheck.report.progress import TerminalProgress
-from feedcheck.report.text import fit_list, summary, width
+from feedcheck.report.text import summary, width
 from feedcheck.validate import validate
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_UNUSABLE, EXIT_INTERNAL = 0, 1, 2, 3, 4
@@ -88,6 +88,12 @@ _READ_OPTIONS = (
         "--sheet", default=None, help="The sheet of a spreadsheet (.xlsx, .ods, .xls) to read (default: the first)."
     ),
     click.option(
+        "--header-line",
+        type=click.IntRange(min=1),
+        default=None,
+        help="CSV: the line of the header, when an export writes a title line above it.",
+    ),
+    click.option(
         "--map", "maps", multiple=True, metavar="COLUMN=FIELD", help='Force a mapping, e.g. "Prix TTC=price".'
     ),
     click.option("--currency", default=None, help="Currency of prices that name none (ISO code, e.g. EUR)."),
@@ -121,6 +127,7 @@ def _read_arguments(read: dict[str, Any]) -> dict[str, Any]:
         "encoding": read["encoding"],
         "delimiter": read["delimiter"],
         "item_element": read["item_element"],
+        "header_line": read["header_line"],
         "mapping": list(read["maps"]),
         "currency": read["currency"],
         "limits": _limits(read["max_bytes"], read["max_items"], read["partial"]),
@@ -229,6 +236,12 @@ def _validate_each(
 )
 @click.option("-v", "--verbose", is_flag=True, help="Name every missing useful field.")
 @PROFILE_OPTION
+@click.option(
+    "--show-mapping",
+    is_flag=True,
+    default=False,
+    help="Also say which column feeds each field, and how it was matched.",
+)
 @read_options
 def validate_command(
     files: tuple[str, ...],
@@ -237,6 +250,7 @@ def validate_command(
     issues_csv: str | None,
     verbose: bool,
     profile: str,
+    show_mapping: bool,
     **read: Any,
 ) -> None:
     """Check each FILE (a path, an http(s) address, or - for standard input) and report what is
@@ -258,6 +272,8 @@ def validate_command(
         text = render_html([(f, r, e) for f, r, _, e in results])
     elif len(files) == 1:
         text = reports[0][1].to_text(width=width() if out is None else 80, verbose=verbose) if reports else ""
+        if reports and show_mapping:
+            text += reports[0][1].mapping_text()
     else:
         text = "".join(summary(r) + "\n" for _, r in reports)
     if len(files) == 1 and not reports and fmt != "html":
@@ -453,17 +469,54 @@ def diff_command(
 
 @main.command("fields")
 @PROFILE_OPTION
-def fields_command(profile: str) -> None:
+@click.option(
+    "--language",
+    default="en",
+    show_default=True,
+    metavar="CODE|PLATFORM|all",
+    help="Names of this language (de, fr, ...) or network / platform (Awin, Shopify, ...), or all of them.",
+)
+def fields_command(profile: str, language: str) -> None:
     """List the profile's canonical fields, their tier and the column names that map to them."""
     prof = _run(lambda: load_profile(profile))
-    columns = width()
-    click.echo("\n".join(textwrap.wrap(f"Profile {prof.name}: {prof.description}", width=columns)))
+    lexicon = load_lexicon()
+    known = lexicon.languages()
+    if language != "all" and language not in known:
+        close = difflib.get_close_matches(language, known, n=3)
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        raise click.UsageError(f"Unknown language or platform {language!r}.{hint} Known: {', '.join(known)}.")
+    chosen = known if language == "all" else [language]
+    click.echo(f"Profile {prof.name}: {prof.description}")
+    click.echo(
+        f"Column names ({'all languages' if language == 'all' else language}); the field's own name always counts."
+    )
+
+    def listed(names: Iterable[str]) -> str:
+        return ", ".join(f'"{n}"' if "," in n else n for n in names)
+
+    def lines(name: str, aliases: tuple[str, ...]) -> list[str]:
+        out = [f"profile: {listed(aliases)}"] if aliases else []
+        for lang in chosen:
+            names = [s for s, _ in lexicon.names_of(name, lang)]
+            if names:
+                out.append((f"{lang}: " if language == "all" else "") + listed(names))
+        return out
+
     for tier in Tier:
         click.echo(f"\n{tier.value.replace('_', ' ')}:")
         for spec in prof.by_tier(tier):
-            click.echo(fit_list(f"  {spec.name:<26} ", spec.aliases, columns))
-    if prof.sale_price_aliases:
-        click.echo(fit_list("\nsale price (becomes price when filled): ", prof.sale_price_aliases, columns))
+            found = lines(spec.name, spec.aliases) or ["-"]
+            click.echo(f"  {spec.name:<26} {found[0]}")
+            for more in found[1:]:
+                click.echo(f"  {'':<26} {more}")
+    sale = lines("sale_price", prof.sale_price_aliases)
+    if sale:
+        click.echo(f"\nsale price (becomes price when filled): {'; '.join(sale)}")
+    if language != "all":
+        isos = [k for k in known if len(k) == 2 and k.islower()]
+        platforms = [k for k in known if k not in isos]
+        click.echo(f"\nOther names: feedcheck fields --language CODE, one of {', '.join(isos)},")
+        click.echo(f"or a network / platform: {', '.join(platforms)}; or --language all.")
 
 
 @main.command("explain")

@@ -116,6 +116,12 @@ CODES: dict[str, Code] = {
             "fields",
             "{count} product(s) give several values for {field}; the first is used",
         ),
+        Code(
+            "field-conflicting-columns",
+            _W,
+            "fields",
+            "{count} product(s) have different values for {field} in columns {detail}; the first is used",
+        ),
         # prices
         Code("price-unparseable", _E, "price", "{count} {field} value(s) are not a readable amount"),
         Code("price-unknown-currency", _E, "price", "{count} {field} value(s) name a currency that is not ISO 4217"),

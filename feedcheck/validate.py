@@ -11,18 +11,18 @@ import polars as pl
 
 from feedcheck.checks import Context, derive_all, run_checks
 from feedcheck.checks.base import ITEM, LINE, ROW_SCHEMA, IssueSink, make_issue
-from feedcheck.checks.currencies import ISO_4217
+from feedcheck.checks.currencies import ISO_4217, SYMBOLS
 from feedcheck.checks.presence import missing_fields
 from feedcheck.codes import CODES, IssueRow, Severity
 from feedcheck.errors import UsageError, answer_or_refuse
-from feedcheck.limits import Limits
+from feedcheck.limits import SAMPLE_ITEMS, Limits
 from feedcheck.map.canonical import Canonical, build_canonical
 from feedcheck.map.columns import ColumnMapping, map_columns, parse_map_options
 from feedcheck.profile import Profile, Tier, load_profile
 from feedcheck.read.csv_reader import RawIssue
 from feedcheck.read.load import ReadOptions, Table, load
 from feedcheck.read.source import Progress, SourceLike
-from feedcheck.report import Example, FieldReport, Issue, Missing, Report
+from feedcheck.report import Example, FieldMatch, FieldReport, Issue, Missing, Report
 
 MapOption = dict[str, str] | Iterable[str] | None
 IssueRows = bool | Callable[[pl.DataFrame], None]
@@ -34,6 +34,13 @@ def _forced(mapping: MapOption) -> dict[str, str]:
     if isinstance(mapping, dict):
         return dict(mapping)
     return parse_map_options(mapping)
+
+
+def currency_named(token: str) -> str | None:
+    """The ISO 4217 code a column name writes (``EUR``, ``€``), or None."""
+    text = token.strip()
+    code = SYMBOLS.get(text.lower()) if not text.isalnum() else None
+    return code or (text.upper() if text.upper() in ISO_4217 else None)
 
 
 def _structural_issue(raw: RawIssue, frame: pl.DataFrame) -> Issue:
@@ -94,7 +101,35 @@ def _structural_rows(raw: RawIssue, frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _fields(profile: Profile, canonical: Canonical, invalid: dict[str, pl.Series]) -> list[FieldReport]:
+def _match(mapping: ColumnMapping, name: str, column: str | None) -> tuple[str, FieldMatch] | None:
+    """How ``column`` came to feed ``name``, as ``matched_by`` and ``match`` say it (under the
+    sale_price rule, the price column that feeds regular_price was matched for price)."""
+    if column is None:
+        return None
+    found = mapping.matches.get(name, {}).get(column)
+    steps: list[str] = []
+    if found is None:
+        found = next((m[column] for m in mapping.matches.values() if column in m), None)
+        if column == mapping.sale_price:
+            steps.append("a sale price: where filled it is the price")
+        elif name == "regular_price":
+            steps.append("the price column, the price before the sale where a sale price is filled")
+    if found is None:
+        return None
+    return found.label, FieldMatch(
+        method=found.method,
+        entry=found.entry,
+        languages=list(found.languages),
+        steps=[*found.steps, *steps],
+        evidence=found.evidence,
+        note=found.note,
+        currency=found.currency,
+    )
+
+
+def _fields(
+    profile: Profile, canonical: Canonical, invalid: dict[str, pl.Series], mapping: ColumnMapping
+) -> list[FieldReport]:
     """Fill counts: items with a value that no check found invalid."""
     frame = canonical.frame
     exprs = []
@@ -107,16 +142,22 @@ def _fields(profile: Profile, canonical: Canonical, invalid: dict[str, pl.Series
         exprs.append(usable.sum().alias(s.name))
     counts = frame.select(exprs)
     filled = counts.row(0, named=True) if counts.width else {}
-    return [
-        FieldReport(
-            field=spec.name,
-            tier=spec.tier,
-            column=next(iter(canonical.columns.get(spec.name, [])), None),
-            fallbacks=canonical.columns.get(spec.name, [])[1:],
-            filled=int(filled.get(spec.name, 0) or 0),
+    out = []
+    for spec in profile.fields:
+        column = next(iter(canonical.columns.get(spec.name, [])), None)
+        how = _match(mapping, spec.name, column)
+        out.append(
+            FieldReport(
+                field=spec.name,
+                tier=spec.tier,
+                column=column,
+                fallbacks=canonical.columns.get(spec.name, [])[1:],
+                filled=int(filled.get(spec.name, 0) or 0),
+                matched_by=how[0] if how else None,
+                match=how[1] if how else None,
+            )
         )
-        for spec in profile.fields
-    ]
+    return out
 
 
 @dataclass
@@ -142,6 +183,7 @@ def analyse(
     encoding: str | None = None,
     delimiter: str | None = None,
     item_element: str | None = None,
+    header_line: int | None = None,
     mapping: MapOption = None,
     currency: str | None = None,
     limits: Limits | None = None,
@@ -159,10 +201,23 @@ def analyse(
         raise UsageError(f"The currency must be an ISO 4217 code such as EUR, got {currency!r}.")
     if workers < 1:
         raise UsageError(f"workers must be 1 or more, got {workers}.")
-    options = ReadOptions(format, encoding, delimiter, item_element, limits or Limits(), workers, progress, sheet)
+    if header_line is not None and (
+        isinstance(header_line, bool) or not isinstance(header_line, int) or header_line < 1
+    ):
+        raise UsageError(f"header_line must be a line number of 1 or more, got {header_line!r}.")
+    options = ReadOptions(
+        format, encoding, delimiter, item_element, limits or Limits(), workers, progress, sheet, header_line
+    )
     prof = load_profile(profile)
     table = load(source, options)
-    mapped = map_columns(table.columns, prof, _forced(mapping))
+    mapped = map_columns(
+        table.columns,
+        prof,
+        _forced(mapping),
+        sample=table.frame.head(SAMPLE_ITEMS),
+        nested=table.source.format == "xml",
+        currency_of=currency_named,
+    )
     canonical = build_canonical(table, mapped, prof)
     items = canonical.frame.height
     ctx = Context(
@@ -171,6 +226,8 @@ def analyse(
         currency.upper() if currency else None,
         {name: cols[0] for name, cols in canonical.columns.items()},
         canonical.several,
+        header_currencies=dict(mapped.currencies),
+        conflicting=dict(canonical.conflicting),
     )
     kept: list[pl.DataFrame] = []
     sink: IssueSink | None = kept.append if issue_rows is True else issue_rows or None
@@ -189,7 +246,7 @@ def analyse(
     frame = derive_all(canonical.frame, ctx)
     outcome = run_checks(frame, ctx, sink)
     issues += outcome.issues
-    fields = _fields(prof, canonical, outcome.invalid)
+    fields = _fields(prof, canonical, outcome.invalid, mapped)
     missing = Missing(**{tier.value: [f.field for f in fields if f.tier == tier and f.column is None] for tier in Tier})
     report = Report(
         source=table.source,
@@ -202,6 +259,7 @@ def analyse(
         partial=table.partial,
         columns=table.columns,
         unmapped_columns=mapped.unmapped,
+        unmapped_reasons={c: why for c, why in mapped.reasons.items() if c in mapped.unmapped},
     )
     if issue_rows is True:
         rows = pl.concat(kept) if kept else pl.DataFrame(schema=ROW_SCHEMA)
@@ -217,6 +275,7 @@ def validate(
     encoding: str | None = None,
     delimiter: str | None = None,
     item_element: str | None = None,
+    header_line: int | None = None,
     mapping: MapOption = None,
     currency: str | None = None,
     limits: Limits | None = None,
@@ -228,8 +287,9 @@ def validate(
     """Read a feed and report which fields it has and what is wrong with it.
 
     ``source`` is a path, ``bytes`` or a binary stream; gzip, zip, bz2 and xz are opened
-    transparently. Every guess (``format``, ``encoding``, ``delimiter``, ``item_element``) can
-    be forced, and ``mapping`` forces column mappings: ``{"Prix TTC": "price"}`` or
+    transparently. Every guess (``format``, ``encoding``, ``delimiter``, ``item_element``, and
+    ``header_line``, the 1-based line of a CSV header below an export's title line) can be
+    forced, and ``mapping`` forces column mappings: ``{"Prix TTC": "price"}`` or
     ``["Prix TTC=price"]``. ``currency`` is the ISO code of prices that name none. With
     ``workers=2``, a plain XML file of 32 MB or more is read in two halves by two processes
     (the second a fresh Python interpreter); the report is the same.
@@ -254,6 +314,7 @@ def validate(
             encoding=encoding,
             delimiter=delimiter,
             item_element=item_element,
+            header_line=header_line,
             mapping=mapping,
             currency=currency,
             limits=limits,

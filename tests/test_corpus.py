@@ -59,8 +59,8 @@ EXPECTED: dict[str, Expect] = {
     ),
     "zbozi_cz_sample.xml": Expect("xml", "SHOP/SHOPITEM", False, None, 5, (4, 15, 25, 34, 54), 54),
     "czech_universal_feed_sample.xml": Expect("xml", "SHOP/ITEM", False, None, 7, (4, 40, 53, 83, 120), 205),
-    # MANIFEST rows 39-41, pinned as read before the mapping and dialects issues (#11, #12): the
-    # Shopify export counts its 194 rows, not yet its 130 variants.
+    # MANIFEST rows 39-41. The Shopify export counts its 194 rows, not yet its 130 variants: its
+    # variant and image-only rows are the dialects issue's (#12).
     "tradedoubler_nl_products_camelcase.xml": Expect(
         "xml", "products/product", False, None, 5, (2, 40, 78, 116, 154), 154
     ),
@@ -73,6 +73,17 @@ EXPECTED: dict[str, Expect] = {
 
 # Which source column feeds each canonical field (default profile), reviewed by hand against
 # each file's header and its documentation; fields absent here have no column.
+#
+# Changes made by the lexicon and the value rules of #11, each checked against the file:
+# - an image column whose sampled cells list several URLs (PrestaShop "Image URLs (x,y,z...)",
+#   WooCommerce "Images", TradeTracker's repeated images/image) also feeds additional_image_link:
+#   the first URL is the main image, the others were lost before (or reported as several in one);
+# - Tradedoubler's camelCase names (productUrl, imageUrl, previousPrice, shippingCost) and its
+#   merchantCategoryName are read: the two missing mandatory fields are found;
+# - TradeTracker's images/image is read as the image (the leaf "image" inside "images");
+# - the Shopify export's German metafield columns are read: Farbe -> color, Größe -> size, and
+#   Zielgeschlecht -> gender, which is filled on 40 rows where "Google Shopping / Gender" is empty on
+#   every row (a column with values comes before one without, in the first 1,000 records).
 MAPPED: dict[str, dict[str, str]] = {
     "czech_universal_feed_sample.xml": {
         "id": "CODE",
@@ -319,6 +330,7 @@ MAPPED: dict[str, dict[str, str]] = {
         "id": "id",
         "title": "Name*",
         "image_link": "Image URLs (x,y,z,...)",
+        "additional_image_link": "Image URLs (x,y,z,...)",
         "description": "Description",
         "brand": "Manufacturer",
         "gtin": "EAN13",
@@ -331,6 +343,7 @@ MAPPED: dict[str, dict[str, str]] = {
         "id": "Reference #",
         "title": "Name *",
         "image_link": "Image URLs (x,y,z...)",
+        "additional_image_link": "Image URLs (x,y,z...)",
         "description": "Description",
         "brand": "Manufacturer",
         "gtin": "EAN13",
@@ -360,6 +373,7 @@ MAPPED: dict[str, dict[str, str]] = {
         "id": "ID",
         "title": "Name",
         "image_link": "Images",
+        "additional_image_link": "Images",
         "price": "Sale price",
         "description": "Description",
         "availability": "In stock?",
@@ -372,6 +386,7 @@ MAPPED: dict[str, dict[str, str]] = {
         "id": "ID",
         "title": "Name",
         "image_link": "Images",
+        "additional_image_link": "Images",
         "price": "Sale price",
         "description": "Description",
         "availability": "In stock?",
@@ -384,6 +399,7 @@ MAPPED: dict[str, dict[str, str]] = {
         "id": "ID",
         "title": "Name",
         "image_link": "Images",
+        "additional_image_link": "Images",
         "price": "Sale price",
         "description": "Description",
         "availability": "In stock?",
@@ -392,11 +408,15 @@ MAPPED: dict[str, dict[str, str]] = {
         "item_group_id": "Parent",
         "stock_quantity": "Stock",
     },
-    # Pinned before #11 and #12: link and image_link of Tradedoubler's camelCase names are not found yet.
     "tradedoubler_nl_products_camelcase.xml": {
         "id": "sku",
         "title": "name",
+        "link": "productUrl",
+        "image_link": "imageUrl",
         "price": "price",
+        "regular_price": "previousPrice",
+        "category": "merchantCategoryName",
+        "shipping_cost": "shippingCost",
         "description": "description",
         "availability": "availability",
         "brand": "brand",
@@ -409,10 +429,13 @@ MAPPED: dict[str, dict[str, str]] = {
         "warranty": "warranty",
         "model": "model",
     },
+    # The currency in <price currency="EUR"> is the dialects issue's (#12): price@currency stays unmapped.
     "tradetracker_nl_attributes_properties.xml": {
         "id": "@ID",
         "title": "name",
         "link": "URL",
+        "image_link": "images/image",
+        "additional_image_link": "images/image",
         "price": "price",
         "description": "description",
         "category": "categories/category",
@@ -426,12 +449,14 @@ MAPPED: dict[str, dict[str, str]] = {
         "brand": "Vendor",
         "gtin": "Variant Barcode",
         "regular_price": "Variant Compare At Price",
+        "color": "Farbe (product.metafields.shopify.color-pattern)",
+        "size": "Größe (product.metafields.shopify.size)",
         "condition": "Google Shopping / Condition",
         "category": "Product Category",
         "mpn": "Google Shopping / MPN",
         "google_product_category": "Google Shopping / Google Product Category",
         "item_group_id": "Handle",
-        "gender": "Google Shopping / Gender",
+        "gender": "Zielgeschlecht (product.metafields.shopify.target-gender)",
         "age_group": "Google Shopping / Age Group",
         "custom_label_0": "Google Shopping / Custom Label 0",
         "custom_label_1": "Google Shopping / Custom Label 1",

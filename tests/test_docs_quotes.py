@@ -195,6 +195,10 @@ MESSAGES: dict[str, tuple[list[str], tuple[str, bytes] | None]] = {
         ["validate", "catalogue.xml", "--item-element", "artikel"],
         None,
     ),
+    "Error: The header line 2 starts no record: the file's records start on lines 1 to 5.": (
+        ["validate", "quoted.csv", "--header-line", "2"],
+        ("quoted.csv", b'"id\n",title\n1,a\n2,b\n3,c\n'),
+    ),
     "Error: The mapping names a column 'Prix' that the feed does not have.": (
         ["validate", "export.csv", "--map", "Prix=price"],
         None,

@@ -95,6 +95,18 @@ EXPECTED: dict[str, Expect] = {
         values=["Clothing > Scarves | Sale", "Clothing > Belts | Gifts > For him | Sale"],
         field="category",
     ),
+    # A second column named TITLE: P002 (line 3) and P004 (line 5) give it another title than `title`;
+    # P001 and P005 give the same title twice, P003 leaves TITLE empty. The first column is used.
+    "field-conflicting-columns": Expect(
+        "field-conflicting-columns.csv",
+        2,
+        [3, 5],
+        values=[
+            "'title': Red Wool Scarf | 'TITLE': Red Wool Scarf - winter edition",
+            "'title': Black Leather Belt | 'TITLE': Brown Leather Belt",
+        ],
+        field="title",
+    ),
     # ---- prices ----------------------------------------------------------------------------------------
     "price-unparseable": Expect("price-unparseable.csv", 2, [3, 5], values=["19,9O €", "call us"], field="price"),
     "price-unknown-currency": Expect(

@@ -394,3 +394,11 @@ def test_stray_undecodable_bytes_are_read_and_reported_with_their_line(tmp_path:
     out = io.BytesIO()
     feedcheck.convert(feed, csv=out)
     assert [line.split(",")[1] for line in out.getvalue().decode("utf-8").splitlines()[1:]] == ["Théière", "Café"]
+
+
+def test_a_csv_starting_like_compressed_data_is_read_as_text() -> None:
+    """A header beginning with "x^" starts like a zlib stream: polars would try to inflate it (an
+    OSError, exit 4); it is read as the text it is, with no structural issue."""
+    report = feedcheck.validate(b"x^id,title\nA-1,Mug\n")
+    assert (report.items, report.columns) == (1, ["x^id", "title"])
+    assert not [i.code for i in report.issues if i.code.startswith("csv-")]

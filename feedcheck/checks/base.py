@@ -43,6 +43,10 @@ class Context:
     currency: str | None = None  # the caller's default currency (ISO 4217)
     columns: dict[str, str] = field(default_factory=dict)  # canonical field -> its (first) source column
     several: set[str] = field(default_factory=set)  # fields given several values by some record
+    # field -> ISO 4217 code its column's name gives ("Price (EUR)"); used after the value's own currency
+    header_currencies: dict[str, str] = field(default_factory=dict)
+    # field -> its first column and the columns matched by the same name ("TITLE" and "title"), compared per item
+    conflicting: dict[str, list[str]] = field(default_factory=dict)
 
     def fields_of(self, *kinds: str) -> list[FieldSpec]:
         return [f for f in self.profile.fields if f.kind in kinds and f.name in self.present]

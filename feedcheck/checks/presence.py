@@ -26,6 +26,9 @@ def missing_fields(ctx: Context, items: int) -> list[Issue]:
 
 
 def rules(ctx: Context) -> list[Rule]:
+    """Per-item rules, each a function of that item's row: several values in one record, columns of
+    one name that disagree (``field-conflicting-columns``, from the helper columns the canonical
+    frame computes row by row), and empty values."""
     several = [
         Rule(
             "field-several-values",
@@ -36,16 +39,34 @@ def rules(ctx: Context) -> list[Rule]:
         )
         for name in sorted(ctx.several)
     ]
-    return several + [
+    conflicting = [
         Rule(
-            EMPTY[s.tier],
-            s.name,
-            pl.col(s.name).is_null(),
-            value=pl.lit(None, dtype=pl.String),
+            "field-conflicting-columns",
+            name,
+            pl.col(helper(name, "conflict")),
+            value=pl.col(helper(name, "conflict_values")),
             invalidates=False,
             needs_value=False,
+            detail=", ".join(repr(c) for c in columns[:3])
+            + (f" and {len(columns) - 3} more" if len(columns) > 3 else ""),
         )
-        for s in ctx.profile.fields
-        # An empty regular price only means "not discounted": no issue for that.
-        if s.name in ctx.present and s.name != "regular_price"
+        for name, columns in sorted(ctx.conflicting.items())
+        if name in ctx.present
     ]
+    return (
+        several
+        + conflicting
+        + [
+            Rule(
+                EMPTY[s.tier],
+                s.name,
+                pl.col(s.name).is_null(),
+                value=pl.lit(None, dtype=pl.String),
+                invalidates=False,
+                needs_value=False,
+            )
+            for s in ctx.profile.fields
+            # An empty regular price only means "not discounted": no issue for that.
+            if s.name in ctx.present and s.name != "regular_price"
+        ]
+    )

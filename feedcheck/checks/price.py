@@ -186,16 +186,20 @@ def derive_frame(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
 
 
 def resolve(ctx: Context) -> list[pl.Expr]:
-    """Second stage: the currency each price is in: its own, else the product's price's (a bare
-    shipping cost next to "39.90 EUR"), else the feed's currency column, else the default."""
+    """Second stage: the currency each price is in: its own, else the one its column's name gives
+    (``Price (EUR)``), else the product's price's (a bare shipping cost next to "39.90 EUR"), else
+    the feed's currency column, else the default."""
     column = _currency_code(pl.col("currency")) if "currency" in ctx.present else pl.lit(None, dtype=pl.String)
     column = pl.when(~column.is_in(["?", "!"])).then(column)
     default = pl.lit(ctx.currency, dtype=pl.String)
     exprs = [column.alias(helper("currency", "code"))]
     main = pl.col(helper("price", "p")).struct.field(CURRENCY) if "price" in ctx.present else pl.lit(None, pl.String)
+    if "price" in ctx.header_currencies:
+        main = pl.coalesce(main, pl.lit(ctx.header_currencies["price"], dtype=pl.String))
     for spec in ctx.fields_of(*PRICE_KINDS):
         own = pl.col(helper(spec.name, "p")).struct.field(CURRENCY)
-        exprs.append(pl.coalesce(own, main, column, default).alias(helper(spec.name, CURRENCY)))
+        named = pl.lit(ctx.header_currencies.get(spec.name), dtype=pl.String)
+        exprs.append(pl.coalesce(own, named, main, column, default).alias(helper(spec.name, CURRENCY)))
     return exprs
 
 

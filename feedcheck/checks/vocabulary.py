@@ -174,6 +174,48 @@ AGE_GROUP = {
     "all ages": "all ages",
 }
 
+# Values of the lexicon's languages that the mapping cases and fixtures need (cases/mapping: German,
+# Italian, Spanish and Dutch shop exports, a Zanox stock column of nee/yes; fixtures/mapping: a
+# Swedish export), and the stock words of the lexicon's [values]; issue #13 brings the full
+# vocabularies of every lexicon language.
+AVAILABILITY.update(
+    {
+        "ausverkauft": "out_of_stock",
+        "nicht auf lager": "out_of_stock",
+        "disponibile": "in_stock",
+        "esaurito": "out_of_stock",
+        "non disponibile": "out_of_stock",
+        "agotado": "out_of_stock",
+        "sin stock": "out_of_stock",
+        "op voorraad": "in_stock",
+        "uitverkocht": "out_of_stock",
+        "niet op voorraad": "out_of_stock",
+        "ja": "in_stock",
+        "nee": "out_of_stock",
+        "nein": "out_of_stock",
+        "si": "in_stock",
+        "tak": "in_stock",
+        "nie": "out_of_stock",
+        "ano": "in_stock",
+        "ne": "out_of_stock",
+        "nej": "out_of_stock",
+        "i lager": "in_stock",
+        "finns i lager": "in_stock",
+        "slut i lager": "out_of_stock",
+        "ej i lager": "out_of_stock",
+    }
+)
+GENDER.update({"weiblich": "female", "mannlich": "male"})
+CONDITION.update(
+    {
+        "usato": "used",
+        "ricondizionato": "refurbished",
+        "reacondicionado": "refurbished",
+        "nieuw": "new",
+        "gebruikt": "used",
+    }
+)
+
 # field kind -> (vocabulary, issue code)
 VOCABULARIES = {
     "availability": (AVAILABILITY, "availability-unknown"),

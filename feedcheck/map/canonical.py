@@ -5,7 +5,7 @@ field, and the helper columns later stages derive (named by :func:`helper`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -36,6 +36,7 @@ class Canonical:
     frame: pl.DataFrame  # ITEM, LINE and one column per mapped canonical field
     columns: dict[str, list[str]]  # canonical field -> source columns, the one used first leading
     several: set[str]  # single-valued fields some record gave several values (repeated XML elements)
+    conflicting: dict[str, list[str]] = field(default_factory=dict)  # field -> same-name columns compared
 
 
 # A value that trimming or emptiness would change: spaces at either end, or nothing at all.
@@ -56,6 +57,36 @@ def _first_filled(columns: list[str], dirty: set[str]) -> pl.Expr:
     return exprs[0] if len(exprs) == 1 else pl.coalesce(exprs)
 
 
+def _all_filled(exprs: list[pl.Expr]) -> pl.Expr:
+    """Every non-empty value of several columns, joined with MULTI_SEP (a multi-valued field fed by
+    several columns: ``image-url-2``, ``image-url-3``)."""
+    if len(exprs) == 1:
+        return exprs[0]
+    joined = pl.concat_str(exprs, separator=MULTI_SEP, ignore_nulls=True)
+    return pl.when(joined.str.len_bytes() > 0).then(joined)
+
+
+# Where a cell lists several URLs (Google: commas; Meta: , ; | or spaces; XML: repeated elements),
+# the separator before each further http(s):// becomes MULTI_SEP.
+_URL_LIST = r"[\s,;|\x1f]+(https?://)"
+
+
+def _url_list(value: pl.Expr) -> pl.Expr:
+    return value.str.replace_all(_URL_LIST, MULTI_SEP + "${1}")
+
+
+def _conflict(columns: list[str], dirty: set[str]) -> tuple[pl.Expr, pl.Expr]:
+    """Items where the first column and another column matched by the same name are both filled
+    and differ, and what an example shows: ``'TITLE': Kettle | 'title': Kettle 1.7 l``."""
+    values = [_clean(c, dirty) for c in columns]
+    lead = values[0]
+    differs = pl.any_horizontal([(lead != other).fill_null(False) for other in values[1:]])
+    shown = pl.concat_str(
+        [pl.lit(f"{c!r}: ") + v for c, v in zip(columns, values, strict=True)], separator=" | ", ignore_nulls=True
+    )
+    return differs, shown
+
+
 def build_canonical(table: Table, mapping: ColumnMapping, profile: Profile) -> Canonical:
     """Select and rename the mapped columns, trimmed, with empty strings as null; where a field
     has several source columns, the first non-empty one per item.
@@ -70,16 +101,34 @@ def build_canonical(table: Table, mapping: ColumnMapping, profile: Profile) -> C
     dirty = columns_matching(table.frame, dict.fromkeys(used, _UNTRIMMED))
     exprs: list[pl.Expr] = [pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(ITEM), pl.col(LINE)]
     several: set[str] = set()
+    conflicting: dict[str, list[str]] = {}
     sale = mapping.sale_price
+    images = mapping.image_list
     for spec in profile.fields:
         if spec.name in ("price", "regular_price") and sale is not None:
             continue
         if spec.name in columns:
-            value = _first_filled(columns[spec.name], dirty)
-            if spec.multi and spec.kind == "url":
-                # A cell listing several URLs (Google: commas; Meta: , ; | or spaces) holds the
-                # same values as repeated XML elements: split them the same way.
-                value = value.str.replace_all(r"[\s,;|]+(https?://)", MULTI_SEP + "${1}")
+            cols = columns[spec.name]
+            if spec.multi:
+                # Several columns of a multi-valued field (image-url-2, image-url-3) all count.
+                parts = [_clean(c, dirty) for c in cols]
+                if spec.kind == "url" and images is not None and cols[0] == images:
+                    # The image list's first URL is image_link: the others are additional images.
+                    parts[0] = _url_list(parts[0]).str.split(MULTI_SEP).list.slice(1).list.join(MULTI_SEP)
+                    parts[0] = pl.when(parts[0].str.len_bytes() > 0).then(parts[0])
+                value = _all_filled(parts)
+            else:
+                value = _first_filled(cols, dirty)
+            if spec.name in mapping.peers and len(mapping.peers[spec.name]) > 1:
+                conflicting[spec.name] = mapping.peers[spec.name]
+                differs, shown = _conflict(mapping.peers[spec.name], dirty)
+                exprs.append(differs.alias(helper(spec.name, "conflict")))
+                exprs.append(shown.alias(helper(spec.name, "conflict_values")))
+            if spec.kind == "url" and images is not None and not spec.multi and cols[0] == images:
+                first = _url_list(_clean(images, dirty)).str.split(MULTI_SEP).list.first()
+                value = pl.coalesce([first, *[_clean(c, dirty) for c in cols[1:]]]) if len(cols) > 1 else first
+            elif spec.multi and spec.kind == "url":
+                value = _url_list(value)
             elif spec.kind != "gtin" and not spec.multi and any(c in table.multi for c in columns[spec.name]):
                 # A repeated element for a one-value field (two <shipping>, six <product_type>):
                 # the first value is used, and the report says so.
@@ -105,4 +154,4 @@ def build_canonical(table: Table, mapping: ColumnMapping, profile: Profile) -> C
             columns["price"] = [sale, *base]
             columns["regular_price"] = [*base, *own_regular]
     frame = table.frame.select(exprs)
-    return Canonical(frame, columns, several)
+    return Canonical(frame, columns, several, conflicting)

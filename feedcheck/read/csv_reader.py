@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from feedcheck.errors import LimitExceededError, MalformedFeedError
+from feedcheck.errors import LimitExceededError, MalformedFeedError, UsageError
 from feedcheck.limits import Limits
 
 LINE = "__line__"
@@ -47,6 +47,8 @@ class CsvTable:
     frame: pl.DataFrame  # one String column per header name, plus LINE (Int64)
     columns: list[str]  # header names as the merchant wrote them (made unique)
     issues: list[RawIssue]
+    header_line: int = 1  # 1-based line of the header record
+    above: list[str] = field(default_factory=list)  # non-blank lines above the header, as written
 
 
 @dataclass
@@ -148,25 +150,49 @@ def unique_names(names: list[str], line: int, issues: list[RawIssue]) -> list[st
     return out
 
 
-def read_csv(text_utf8: bytes, delimiter: str, limits: Limits) -> CsvTable:
-    """Parse UTF-8 bytes (BOM already removed) into strings, reporting structure problems."""
+def read_csv(
+    text_utf8: bytes, delimiter: str, limits: Limits, header_line: int | None = None, *, forced: bool = False
+) -> CsvTable:
+    """Parse UTF-8 bytes (BOM already removed) into strings, reporting structure problems.
+
+    The header is the record starting on ``header_line`` (1-based), else the first non-blank
+    record; the lines above it hold no record and are returned in ``CsvTable.above``. A
+    ``forced`` header line that starts no record is a :class:`UsageError`; a guessed one falls
+    back to the first non-blank record."""
     issues: list[RawIssue] = []
     if b"\n" not in text_utf8 and b"\r" in text_utf8:
         # Classic Mac line ends (Excel for Mac "CSV (Macintosh)"): one CR per line.
         text_utf8 = text_utf8.replace(b"\r", b"\n")
     head = scan(text_utf8[:_CHUNK], delimiter)
-    if (len(head.blank) and head.blank[0]) or len(text_utf8) <= _CHUNK:
+    if header_line not in (None, 1) or (len(head.blank) and head.blank[0]) or len(text_utf8) <= _CHUNK:
         sc = scan(text_utf8, delimiter) if len(text_utf8) > _CHUNK else head
         keep = ~sc.blank
         if not keep.any():
             raise MalformedFeedError("The file holds no header row and no records.")
         first = int(np.argmax(keep))
-        if first:  # blank lines before the header: read from the header on
+        if header_line is not None:
+            at = np.flatnonzero((sc.lines == header_line) & keep)
+            if at.size:
+                first = int(at[0])
+            elif forced:
+                last = int(sc.lines[-1]) if len(sc.lines) else 0
+                where = (
+                    f"the file's records start on lines 1 to {last:,}"
+                    if header_line <= last
+                    else (f"the file's last record starts on line {last:,}")
+                )
+                raise UsageError(f"The header line {header_line} starts no record: {where}.")
+        above: list[str] = []
+        if first:  # lines before the header: read from the header on
+            skipped = text_utf8[: int(sc.starts[first])].decode("utf-8", errors="replace").lstrip("\ufeff")
+            above = [line.strip()[:200] for line in re.split(r"\r\n|\r|\n", skipped) if line.strip()]
             text_utf8 = text_utf8[int(sc.starts[first]) :]
             offset = int(sc.lines[first]) - 1
             sc = scan(text_utf8, delimiter)
             sc.lines = sc.lines + offset
-        return _read_scanned(text_utf8, delimiter, limits, sc, issues)
+        table = _read_scanned(text_utf8, delimiter, limits, sc, issues)
+        table.above = above
+        return table
     # A big file: the byte scan runs in a second thread while polars parses (both release the GIL).
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = pool.submit(scan, text_utf8, delimiter)
@@ -183,8 +209,15 @@ def _header(text_utf8: bytes, sc: _Scan, delimiter: str, issues: list[RawIssue])
     return unique_names(_header_names(header_raw, delimiter), int(sc.lines[0]), issues)
 
 
+# polars decompresses what starts like gzip, zlib or zstd data; a text that happens to start so
+# ("x^..." is a zlib header) is read by the lenient reader instead.
+_COMPRESSED = (b"\x1f\x8b", b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda", b"\x28\xb5\x2f\xfd")
+
+
 def _polars_read(text_utf8: bytes, delimiter: str, names: list[str]) -> pl.DataFrame | None:
     """polars' parse, or None when it cannot parse the file (quotes out of place)."""
+    if text_utf8.startswith(_COMPRESSED):
+        return None
     try:
         return pl.read_csv(
             text_utf8,
@@ -242,7 +275,7 @@ def _read_scanned(
     used_lenient = frame is None
     if frame is None:
         frame, lines, fields, blank = _read_lenient(text_utf8, delimiter, names)
-        if not sc.unclosed_quote:
+        if not sc.unclosed_quote and not text_utf8.startswith(_COMPRESSED):
             # Quotes pair up in number but not in place: name the first record where the
             # byte scan and the lenient reader part ways.
             scanned = sc.lines[1:]
@@ -298,7 +331,7 @@ def _read_scanned(
                 RawIssue("csv-blank-line", [int(lines[i]) for i in blanks[:20]], int(blanks.size), rows=every)
             )
         frame = frame.filter(pl.Series(data_rows))
-    return CsvTable(frame, names, issues)
+    return CsvTable(frame, names, issues, header_line)
 
 
 def _read_lenient(

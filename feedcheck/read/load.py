@@ -14,6 +14,7 @@ from feedcheck.limits import Limits
 from feedcheck.read import split_xml
 from feedcheck.read.csv_reader import LINE, NotUtf8, RawIssue, read_csv
 from feedcheck.read.sniff import (
+    HEADER_SNIFF_CHARS,
     ItemElement,
     TextEncoding,
     decode_text,
@@ -21,6 +22,7 @@ from feedcheck.read.sniff import (
     refuse_entities,
     sniff_delimiter,
     sniff_format,
+    sniff_header_line,
     sniff_item_element,
     xml_declared_encoding,
     xml_parser_options,
@@ -42,6 +44,7 @@ class ReadOptions:
     workers: int = 1  # processes that may read one XML file (2: two halves at once)
     progress: Progress | None = None  # told the bytes of the source read so far, and the total
     sheet: str | None = None  # the spreadsheet's sheet to read (the first by default)
+    header_line: int | None = None  # CSV: the 1-based line of the header, instead of finding it
 
 
 @dataclass
@@ -98,10 +101,16 @@ def _read_csv_bytes(buf: bytes, data: bytes, enc: TextEncoding, options: ReadOpt
         issues.append(RawIssue("encoding-invalid-bytes", lines[:20], enc.bad_count, [enc.encoding]))
     elif enc.encoding not in ("utf-8", "ascii") and not options.encoding:
         issues.append(RawIssue("encoding-not-utf8", [], 1, [enc.encoding]))
-    table = read_csv(buf, delimiter, options.limits)
+    if options.header_line is not None:
+        table = read_csv(buf, delimiter, options.limits, options.header_line, forced=True)
+    else:
+        line = sniff_header_line(buf[: HEADER_SNIFF_CHARS * 4].decode("utf-8", errors="replace"), delimiter)
+        table = read_csv(buf, delimiter, options.limits, line)
     source.encoding = enc.encoding
     source.bom = enc.bom
     source.delimiter = delimiter
+    source.header_line = table.header_line
+    source.above_header = table.above
     return Table(table.frame, table.columns, source, issues + table.issues)
 
 
@@ -175,6 +184,8 @@ def load(source_like: SourceLike, options: ReadOptions) -> Table:
     )
     if fmt == "csv":
         return _within_limits(_load_csv(opened.read_all(options.progress), options, source), options.limits)
+    if options.header_line is not None:
+        raise UsageError("A header line is only for CSV feeds; this feed is XML.")
     refuse_entities(head, complete=len(head) < HEAD)
     encoding = None
     if options.encoding:

@@ -175,6 +175,58 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
+_DATA_CELL = re.compile(r"://|^[-+]?[\d.,\s]+(?:\s?[€$£%]|\s?[A-Z]{3})?$")
+HEADER_SNIFF_CHARS = 65_536  # the header is found in the file's first 64 KB
+
+
+def _looks_like_names(cells: list[str]) -> bool:
+    """Cells a header could hold: at least two and half of them filled, and few that look like
+    data (a URL, a number or an amount)."""
+    filled = [c.strip() for c in cells if c.strip()]
+    if len(filled) < 2 or len(filled) * 2 < len(cells):
+        return False
+    data = sum(1 for c in filled if _DATA_CELL.search(c))
+    return data * 3 <= len(filled)
+
+
+def sniff_header_line(text: str, delimiter: str, candidates: int = 10, following: int = 20) -> int | None:
+    """The 1-based line of the header when it is not the first non-blank record, else None.
+
+    The header is the first record (among the first ``candidates`` non-blank ones) whose cells
+    look like names and that the next ``following`` records agree with (most of them have as
+    many fields, give or take one). An export tool's title line (``Export catalogue du
+    12/11/2026;;;;``) fills one cell: it is no header. When no record qualifies, the first
+    non-blank record is the header, as always.
+
+    Looks at the first :data:`HEADER_SNIFF_CHARS` characters of ``text`` only."""
+    sample = text[:HEADER_SNIFF_CHARS]
+    if len(text) > len(sample):
+        ends = list(_LINE_END.finditer(sample))
+        if ends:
+            sample = sample[: ends[-1].end()]
+    hidden = sample.replace("\x00", "")
+    reader = csv.reader(io.StringIO(hidden, newline=""), delimiter=delimiter, quotechar='"', strict=False)
+    records: list[tuple[int, list[str]]] = []
+    start = 1
+    try:
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                records.append((start, row))
+            start = reader.line_num + 1
+            if len(records) >= candidates + following:
+                break
+    except csv.Error:
+        pass
+    for index, (line, cells) in enumerate(records[:candidates]):
+        if not _looks_like_names(cells):
+            continue
+        after = records[index + 1 : index + 1 + following]
+        agree = sum(1 for _, row in after if abs(len(row) - len(cells)) <= 1)
+        if not after or agree * 2 >= len(after):
+            return line if index else None
+    return None
+
+
 @dataclass
 class _PathStats:
     count: int = 0

@@ -69,6 +69,10 @@ class Source(BaseModel):
     compression: str | None = Field(None, description='"gzip", "zip", "bz2", "xz" or null')
     member: str | None = Field(None, description="the file read inside a zip archive")
     sheet: str | None = Field(None, description="the sheet read, for a spreadsheet (.xlsx, .ods, .xls)")
+    header_line: int | None = Field(None, description="CSV: the 1-based line of the header row")
+    above_header: list[str] = Field(
+        default=[], description="CSV: the lines above the header, which hold no record (an export tool's title line)"
+    )
 
 
 class _CappedReader(io.RawIOBase):

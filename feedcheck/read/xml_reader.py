@@ -104,10 +104,7 @@ def _flatten(elem: etree._Element, prefix: str, record: dict[str, object], repea
             continue
         path = _path(prefix, tag)
         if len(child) == 0:
-            text = (child.text or "").strip()
-            if not text and "href" in child.attrib:  # Atom: <link href="..."/>
-                text = child.attrib["href"].strip()
-            _put(record, repeated, path, text)
+            _put(record, repeated, path, (child.text or "").strip())
             for key, value in child.attrib.items():
                 _put(record, repeated, _path(path, "@" + key), value.strip())
         elif (child.text or "").strip() or any((c.tail or "").strip() for c in child):

@@ -9,8 +9,8 @@ from __future__ import annotations
 from feedcheck.codes import Example, Issue
 from feedcheck.read.source import Source
 from feedcheck.report.html import render_report_html
-from feedcheck.report.model import FieldReport, Missing, ReportData
-from feedcheck.report.text import render_text
+from feedcheck.report.model import FieldMatch, FieldReport, Missing, ReportData
+from feedcheck.report.text import render_mapping, render_text
 
 
 class Report(ReportData):
@@ -24,6 +24,11 @@ class Report(ReportData):
         self-contained file. With ``issue_rows`` kept, each issue lists up to 100 of its lines."""
         return render_report_html(self)
 
+    def mapping_text(self) -> str:
+        """Which column feeds each field, how it was matched, and why columns were left out
+        (what ``feedcheck validate --show-mapping`` adds)."""
+        return render_mapping(self)
+
 
 def report_json_schema() -> dict[str, object]:
     """The JSON Schema of the report, as shipped in ``schemas/report.schema.json``."""
@@ -33,4 +38,14 @@ def report_json_schema() -> dict[str, object]:
     return schema
 
 
-__all__ = ["Example", "FieldReport", "Issue", "Missing", "Report", "ReportData", "Source", "report_json_schema"]
+__all__ = [
+    "Example",
+    "FieldMatch",
+    "FieldReport",
+    "Issue",
+    "Missing",
+    "Report",
+    "ReportData",
+    "Source",
+    "report_json_schema",
+]

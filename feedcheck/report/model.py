@@ -8,8 +8,27 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from feedcheck.codes import Issue, IssueRow, Severity
+from feedcheck.map.columns import Method
 from feedcheck.profile import Tier
 from feedcheck.read.source import Source
+
+
+class FieldMatch(BaseModel):
+    method: Method = Field(
+        description="forced by the caller; the field's own name; a profile alias; a lexicon name; the sampled values"
+    )
+    entry: str | None = Field(None, description="the profile alias or lexicon name the column name matched")
+    languages: list[str] = Field(
+        default=[], description="of the lexicon name: languages (ISO 639-1) or the networks / platforms it comes from"
+    )
+    steps: list[str] = Field(
+        default=[],
+        description="how the column name was read to match it: prefix, note, unit or currency set aside, "
+        "words dropped, sibling number, XML wrapper",
+    )
+    evidence: str | None = Field(None, description="what the first sampled values showed, when they decided")
+    note: str | None = Field(None, description="the text in parentheses or brackets of the column name")
+    currency: str | None = Field(None, description="the ISO 4217 code the column name gives, e.g. EUR in 'Price (EUR)'")
 
 
 class FieldReport(BaseModel):
@@ -22,6 +41,12 @@ class FieldReport(BaseModel):
     filled: int = Field(
         description="items with a usable value for this field: not empty, and no check found it invalid"
     )
+    matched_by: str | None = Field(
+        None,
+        description='how `column` was chosen: "forced", "name", "profile alias", "lexicon (de)" (the language or '
+        'platform of the name), "values"; null when no column',
+    )
+    match: FieldMatch | None = Field(None, description="the detail of `matched_by`")
 
 
 class Missing(BaseModel):
@@ -46,6 +71,11 @@ class ReportData(BaseModel):
     )
     columns: list[str] = Field(description="source columns in file order")
     unmapped_columns: list[str] = Field(description="source columns no canonical field took")
+    unmapped_reasons: dict[str, str] = Field(
+        default={},
+        description="why some unmapped columns feed no field: a negative name (a tax-excluded or purchase "
+        "price, a weight), what their values showed, a numbered column of a one-value field",
+    )
     # Every affected line, when validate(..., issue_rows=True) asked for them; never in the JSON.
     issue_rows: SkipJsonSchema[list[IssueRow] | None] = Field(None, exclude=True)
 

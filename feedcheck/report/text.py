@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import sys
 import textwrap
+import unicodedata
 
 from feedcheck.codes import Issue, Severity
 from feedcheck.profile import Tier
@@ -52,7 +53,42 @@ def describe_source(s: Source) -> str:
     parts.append(s.encoding + (" with BOM" if s.bom else ""))
     if s.compression:
         parts.append(s.compression + (f" member {s.member}" if s.member else ""))
+    if s.above_header:
+        lines = "line" if len(s.above_header) == 1 else f"{len(s.above_header)} lines"
+        parts.append(f"header on line {s.header_line} ({lines} above it skipped: {s.above_header[0]!r})")
     return ", ".join(parts)
+
+
+def _plain(name: str) -> str:
+    """A name without case, accents or separators, to tell whether a matched name adds anything."""
+    return "".join(c for c in unicodedata.normalize("NFKD", name.casefold()) if c.isalnum())
+
+
+def render_mapping(report: ReportData) -> str:
+    """Which column feeds each field and how it was chosen, then the columns left out and why
+    (``feedcheck validate --show-mapping``)."""
+    out = ["  mapping (field <- column: how it was matched):"]
+    for f in report.fields:
+        if f.column is None:
+            continue
+        how = [f.matched_by or "?"]
+        if f.match is not None:
+            if f.match.entry and f.match.method in ("alias", "lexicon") and _plain(f.match.entry) != _plain(f.column):
+                how[0] += f" '{f.match.entry}'"
+            how += f.match.steps
+            if f.match.evidence:
+                how.append(f.match.evidence)
+        if f.fallbacks:
+            how.append("then " + ", ".join(repr(c) for c in f.fallbacks))
+        out.append(f"    {f.field:<24} <- {f.column!r}: {'; '.join(how)}")
+    for column, why in report.unmapped_reasons.items():
+        out.append(f"    not mapped {column!r}: {why}")
+    rest = [c for c in report.unmapped_columns if c not in report.unmapped_reasons]
+    if rest:
+        shown = ", ".join(repr(c) for c in rest[:12])
+        more = f", +{len(rest) - 12} more" if len(rest) > 12 else ""
+        out.append(f"    not mapped, no known name: {shown}{more}")
+    return "\n".join(out) + "\n"
 
 
 def _cut(value: str, most: int = 60) -> str:
