@@ -89,7 +89,12 @@ CODES: dict[str, Code] = {
         Code("price-negative", _E, "price", "{count} {field} value(s) are negative"),
         Code("price-zero", _E, "price", "{count} {field} value(s) are zero"),
         Code("price-ambiguous-separator", _W, "price", "{count} {field} value(s) like 1.299 could be read two ways"),
-        Code("price-too-many-decimals", _W, "price", "{count} {field} value(s) have more than two decimals"),
+        Code(
+            "price-too-many-decimals",
+            _W,
+            "price",
+            "{count} {field} value(s) have more decimals than their currency (two for most, ISO 4217)",
+        ),
         Code(
             "price-missing-currency", _E, "price", "{count} {field} value(s) have no currency, and the feed gives none"
         ),
@@ -106,6 +111,36 @@ CODES: dict[str, Code] = {
             "{count} product(s) have a regular price below their current price",
         ),
         Code("currency-unknown", _E, "price", "{count} currency value(s) are not an ISO 4217 code"),
+        Code(
+            "price-currency-ambiguous",
+            _W,
+            "price",
+            "{count} {field} value(s) use a symbol several currencies share ($, ¥, kr) and nothing says which",
+        ),
+        Code(
+            "currency-inferred",
+            _I,
+            "price",
+            "{count} product(s) have amounts without a currency, read as {detail}: the only currency the feed names",
+        ),
+        Code(
+            "feed-currency-missing",
+            _E,
+            "price",
+            "The feed never says its currency ({count} product(s) have prices without one); pass --currency",
+        ),
+        Code(
+            "sale-price-outside-window",
+            _I,
+            "price",
+            "{count} sale price(s) are outside their sale_price_effective_date on {detail}: the regular price is used",
+        ),
+        Code(
+            "shipping-several-groups",
+            _I,
+            "price",
+            "{count} {field} value(s) hold several shipping groups; the first is used",
+        ),
         # gtin
         Code(
             "gtin-scientific-notation",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import IO, Literal
 
@@ -95,13 +96,15 @@ def convert(
     currency: str | None = None,
     limits: Limits | None = None,
     workers: int = 1,
+    today: date | None = None,
 ) -> ConvertResult:
     """Write the feed as a normalised CSV and/or XML (paths or binary streams).
 
     Every record is written unless ``drop_invalid`` leaves out those whose mandatory values
     are missing or invalid; each of those is named in ``result.dropped``. Unmapped columns are
     left out unless ``keep_extra`` keeps them as ``extra_<name>``. ``result.report`` is the
-    validation report of the same run. Like :func:`~feedcheck.validate`, raises
+    validation report of the same run; ``today`` decides, as in :func:`~feedcheck.validate`,
+    whether a sale price is the price written. Like :func:`~feedcheck.validate`, raises
     :class:`feedcheck.FeedError` and nothing else for any input.
     """
     with answer_or_refuse():
@@ -116,6 +119,7 @@ def convert(
             currency=currency,
             limits=limits,
             workers=workers,
+            today=today,
         )
         frame = analysis.frame
         extra = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -53,9 +54,11 @@ def _structural_issue(raw: RawIssue, frame: pl.DataFrame) -> Issue:
     return make_issue(raw.code, raw.count, column=raw.column, examples=examples, detail=detail)
 
 
-def _fields(profile: Profile, canonical: Canonical, invalid: dict[str, pl.Series]) -> list[FieldReport]:
-    """Fill counts: items with a value that no check found invalid."""
-    frame = canonical.frame
+def _fields(
+    profile: Profile, canonical: Canonical, frame: pl.DataFrame, invalid: dict[str, pl.Series]
+) -> list[FieldReport]:
+    """Fill counts over the checked ``frame`` (where the sale rule has chosen each item's price):
+    items with a value that no check found invalid."""
     exprs = []
     for s in profile.fields:
         if s.name not in frame.columns:
@@ -76,6 +79,18 @@ def _fields(profile: Profile, canonical: Canonical, invalid: dict[str, pl.Series
         )
         for spec in profile.fields
     ]
+
+
+def _day(today: object) -> date:
+    """The day sale windows are checked against: the caller's (a ``datetime`` counts by its UTC
+    date), else the current date in UTC."""
+    if today is None:
+        return datetime.now(UTC).date()
+    if isinstance(today, datetime):
+        return (today.astimezone(UTC) if today.tzinfo else today).date()
+    if isinstance(today, date):
+        return today
+    raise UsageError(f"today must be a datetime.date, got {today!r}.")
 
 
 @dataclass
@@ -105,10 +120,12 @@ def analyse(
     currency: str | None = None,
     limits: Limits | None = None,
     workers: int = 1,
+    today: date | None = None,
 ) -> Analysis:
     """Load, map, derive and check: the shared first half of validate and convert."""
     if currency is not None and currency.upper() not in ISO_4217:
         raise UsageError(f"The currency must be an ISO 4217 code such as EUR, got {currency!r}.")
+    day = _day(today)
     if workers < 1:
         raise UsageError(f"workers must be 1 or more, got {workers}.")
     options = ReadOptions(format, encoding, delimiter, item_element, limits or Limits(), workers)
@@ -123,6 +140,7 @@ def analyse(
         currency.upper() if currency else None,
         {name: cols[0] for name, cols in canonical.columns.items()},
         canonical.several,
+        today=day,
     )
     issues = [_structural_issue(raw, canonical.frame) for raw in table.issues]
     if items == 0:
@@ -133,7 +151,7 @@ def analyse(
     frame = derive_all(canonical.frame, ctx)
     outcome = run_checks(frame, ctx)
     issues += outcome.issues
-    fields = _fields(prof, canonical, outcome.invalid)
+    fields = _fields(prof, canonical, frame, outcome.invalid)
     missing = Missing(**{tier.value: [f.field for f in fields if f.tier == tier and f.column is None] for tier in Tier})
     report = Report(
         source=table.source,
@@ -145,7 +163,7 @@ def analyse(
         issues=issues,
         partial=table.partial,
         columns=table.columns,
-        unmapped_columns=mapped.unmapped,
+        unmapped_columns=[c for c in mapped.unmapped if c not in canonical.companions.values()],
     )
     return Analysis(table, prof, mapped, canonical, ctx, frame, outcome.invalid, outcome.hits, report)
 
@@ -162,13 +180,17 @@ def validate(
     currency: str | None = None,
     limits: Limits | None = None,
     workers: int = 1,
+    today: date | None = None,
 ) -> Report:
     """Read a feed and report which fields it has and what is wrong with it.
 
     ``source`` is a path, ``bytes`` or a binary stream; gzip, zip, bz2 and xz are opened
     transparently. Every guess (``format``, ``encoding``, ``delimiter``, ``item_element``) can
     be forced, and ``mapping`` forces column mappings: ``{"Prix TTC": "price"}`` or
-    ``["Prix TTC=price"]``. ``currency`` is the ISO code of prices that name none. With
+    ``["Prix TTC=price"]``. ``currency`` is the ISO code of amounts that name none and whose
+    currency nothing in the feed says (the last step of the order in :mod:`feedcheck.checks.price`).
+    ``today`` (a ``datetime.date``; default: the current date in UTC) is the day a sale price's
+    ``sale_price_effective_date`` window is checked against, so that a report can be reproduced. With
     ``workers=2``, a plain XML file of 32 MB or more is read in two halves by two processes
     (the second a fresh Python interpreter); the report is the same.
     Raises :class:`feedcheck.FeedError` for inputs that cannot be used as a feed, and nothing
@@ -186,4 +208,5 @@ def validate(
             currency=currency,
             limits=limits,
             workers=workers,
+            today=today,
         ).report

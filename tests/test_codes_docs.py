@@ -63,7 +63,7 @@ def test_codes_are_stable_slugs() -> None:
 # a 5,000-character value, an invisible control character): the example is described instead.
 NOT_LITERAL = {"encoding-invalid-bytes", "encoding-not-utf8", "description-too-long", "text-control-characters"}
 # Pages whose example command needs options; the page shows the same command.
-OPTIONS = {"feed-partial": ["--max-items", "2", "--partial"]}
+OPTIONS = {"feed-partial": ["--max-items", "2", "--partial"], "sale-price-outside-window": ["--today", "2026-11-29"]}
 
 
 @pytest.mark.parametrize("code", sorted(set(CODES) - NOT_LITERAL))

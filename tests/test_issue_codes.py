@@ -20,6 +20,7 @@ expects, each in its own ``fixtures/codes/<code>--<quirk>.csv``; they run throug
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import NamedTuple
 
@@ -41,6 +42,7 @@ class Expect(NamedTuple):
     currency: str | None = "EUR"  # the default currency passed to validate()
     always: bool = False  # the issue is raised even with count 0 (a file-level finding)
     limits: feedcheck.Limits | None = None  # the limits passed to validate()
+    today: date | None = None  # the day sale windows are checked against
 
 
 LONG_TITLE_A = ("Blue Cotton Shirt " * 9)[:151]  # 151 characters, the last one "o"
@@ -136,6 +138,42 @@ EXPECTED: dict[str, Expect] = {
         field="price",
     ),
     "currency-unknown": Expect("currency-unknown.csv", 2, [4, 5], values=["XYZ", "Dollars"], field="currency"),
+    # Every other price says EUR, which is no dollar nor yen: P002's $ and P005's ¥ stay unknown.
+    "price-currency-ambiguous": Expect(
+        "price-currency-ambiguous.csv",
+        2,
+        [3, 6],
+        values=["$19.99 (USD, CAD, AUD...?)", "¥1500 (JPY, CNY?)"],
+        field="price",
+    ),
+    # P003 and P005 have bare prices; every currency the feed names is EUR (prices and shipping costs).
+    # Validated without a default currency: the feed's own comes first anyway.
+    "currency-inferred": Expect("currency-inferred.csv", 2, [4, 6], values=["13.99", "7.50"], currency=None),
+    # No price or shipping cost names a currency, no currency column, none given: one finding, every product.
+    "feed-currency-missing": Expect(
+        "feed-currency-missing.csv",
+        5,
+        [2, 3, 4, 5, 6],
+        values=["11.99", "12.99", "13.99", "14.99", "15.99"],
+        currency=None,
+    ),
+    # On 2026-11-29: P002's sale ended in January 2020, P004's starts in 2099; P003's runs (no issue).
+    "sale-price-outside-window": Expect(
+        "sale-price-outside-window.csv",
+        2,
+        [3, 5],
+        values=["9.99 EUR (2020-01-01/2020-01-31)", "11.99 EUR (2099-01-01T00:00+01:00/2099-02-01T00:00+01:00)"],
+        field="sale_price",
+        today=date(2026, 11, 29),
+    ),
+    # P002: Google's comma-separated groups; P004: Meta's semicolon-separated groups.
+    "shipping-several-groups": Expect(
+        "shipping-several-groups.csv",
+        2,
+        [3, 5],
+        values=["FR:::4.95 EUR,BE:::6.95 EUR", "FR::Standard:4.95 EUR;DE::Standard:6.95 EUR"],
+        field="shipping_cost",
+    ),
     # ---- gtin ------------------------------------------------------------------------------------------
     "gtin-scientific-notation": Expect(
         "gtin-scientific-notation.csv", 2, [3, 4], values=["4.00638E+12", "3.65E+12"], field="gtin"
@@ -392,7 +430,9 @@ def test_every_code_has_a_fixture() -> None:
 
 @pytest.mark.parametrize(("code", "expect"), _params())
 def test_code_fires_exactly_where_expected(code: str, expect: Expect) -> None:
-    report = feedcheck.validate(FIXTURES / expect.fixture, currency=expect.currency, limits=expect.limits)
+    report = feedcheck.validate(
+        FIXTURES / expect.fixture, currency=expect.currency, limits=expect.limits, today=expect.today
+    )
 
     found = [i for i in report.issues if i.code == code]
     if expect.count == 0 and not expect.always:

@@ -22,8 +22,7 @@ def derive_all(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     frame = price.derive_frame(frame, ctx)
     frame = gtin.derive_frame(frame, ctx)
     frame = links.derive_frame(frame, ctx)
-    frame = text.derive_frame(frame, ctx)
-    return frame.with_columns(price.resolve(ctx))
+    return text.derive_frame(frame, ctx)
 
 
 def run_checks(frame: pl.DataFrame, ctx: Context) -> Outcome:

@@ -9,6 +9,7 @@ mask in one ``select`` (polars runs them in parallel) and builds one issue per r
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 
 import polars as pl
 
@@ -21,13 +22,29 @@ from feedcheck.read.xml_reader import MULTI_SEP
 EXAMPLES = 5
 
 
+def utc_today() -> date:
+    """The current date in UTC: "today" when the caller sets none."""
+    return datetime.now(UTC).date()
+
+
 @dataclass
 class Context:
+    """What every rule may know besides an item's own row: the profile, which fields have a
+    column, and feed-level facts decided up front (from the caller, the header, the feed's format,
+    or the first :data:`~feedcheck.limits.SAMPLE_ITEMS` records)."""
+
     profile: Profile
     present: frozenset[str]  # canonical fields that have a column
     currency: str | None = None  # the caller's default currency (ISO 4217)
     columns: dict[str, str] = field(default_factory=dict)  # canonical field -> its (first) source column
     several: set[str] = field(default_factory=set)  # fields given several values by some record
+    # field -> ISO code its header names ("Price (EUR)"); filled by the mapping stage.
+    header_currencies: dict[str, str] = field(default_factory=dict)
+    dialect_currency: str | None = None  # the currency the feed's format implies (Heureka.cz: CZK)
+    today: date = field(default_factory=utc_today)  # the day sale windows are checked against
+    # Decided on the first SAMPLE_ITEMS records by checks.price.feed_facts:
+    feed_currency: str | None = None  # the one currency the feed names, when it names exactly one
+    feed_names_currency: bool = True  # the feed (or the caller) says its currency somewhere
 
     def fields_of(self, *kinds: str) -> list[FieldSpec]:
         return [f for f in self.profile.fields if f.kind in kinds and f.name in self.present]
@@ -44,6 +61,7 @@ class Rule:
     needs_value: bool = True  # only items with a value can be hit (nulls never are)
     blocks_listing: bool | None = None  # the item cannot be listed (drop_invalid); default: invalidates
     column: str | None = None  # the source column, filled in by the engine
+    feed_level: bool = False  # one finding about the feed: the issue names no field or column
 
 
 __all__ = [
@@ -59,6 +77,7 @@ __all__ = [
     "make_issue",
     "on_rows",
     "run_rules",
+    "utc_today",
 ]
 
 
@@ -99,18 +118,22 @@ def run_rules(frame: pl.DataFrame, rules: list[Rule]) -> Outcome:
             continue
         mask = masks.get_column(f"r{index}")
         value = rule.value if rule.value is not None else pl.col(rule.field)
-        # The value is computed over the whole frame before filtering: some values look at
-        # other rows (the lines of an id's twins).
+        # Every value is a function of its own row: computed for the examples shown only.
         rows = (
-            frame.select(ITEM, LINE, id_expr.alias("id"), value.cast(pl.String).alias("value"))
-            .filter(mask)
+            frame.filter(mask)
             .head(EXAMPLES)
+            .select(ITEM, LINE, id_expr.alias("id"), value.cast(pl.String).alias("value"))
             .rows()
         )
         examples = [Example(item=r[0], line=r[1], id=r[2], value=r[3]) for r in rows]
         outcome.issues.append(
             make_issue(
-                rule.code, int(hits), field=rule.field, column=rule.column, examples=examples, detail=rule.detail
+                rule.code,
+                int(hits),
+                field=None if rule.feed_level else rule.field,
+                column=None if rule.feed_level else rule.column,
+                examples=examples,
+                detail=rule.detail,
             )
         )
         blocks = rule.invalidates if rule.blocks_listing is None else rule.blocks_listing
