@@ -177,11 +177,30 @@ CODES: dict[str, Code] = {
         Code("url-local-host", _W, "url", "{count} {field} value(s) point to a local or private host"),
         Code("url-several-in-one", _W, "url", "{count} {field} value(s) hold several URLs where one is expected"),
         Code("image-extension-unusual", _W, "url", "{count} {field} value(s) do not end in an image extension"),
+        Code("url-too-long", _E, "url", "{count} {field} value(s) are longer than the profile allows ({detail})"),
+        Code(
+            "url-not-ascii",
+            _W,
+            "url",
+            "{count} {field} value(s) hold characters other than ASCII: punycode the host, percent-encode the rest",
+        ),
+        Code(
+            "image-format-unsupported",
+            _E,
+            "url",
+            "{count} {field} value(s) are in an image format the profile does not accept ({detail})",
+        ),
         # vocabularies
         Code("availability-unknown", _E, "vocabulary", "{count} availability value(s) are not a known stock status"),
         Code("condition-unknown", _E, "vocabulary", "{count} condition value(s) are not new, used or refurbished"),
         Code("gender-unknown", _W, "vocabulary", "{count} gender value(s) are not male, female or unisex"),
         Code("age-group-unknown", _W, "vocabulary", "{count} age_group value(s) are not a known age group"),
+        Code(
+            "identifier-exists-invalid",
+            _W,
+            "vocabulary",
+            "{count} identifier_exists value(s) are not yes or no",
+        ),
         # text
         Code("title-too-long", _W, "text", "{count} title(s) are longer than 150 characters"),
         Code("description-too-long", _W, "text", "{count} description(s) are longer than 5,000 characters"),

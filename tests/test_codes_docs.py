@@ -63,7 +63,13 @@ def test_codes_are_stable_slugs() -> None:
 # a 5,000-character value, an invisible control character): the example is described instead.
 NOT_LITERAL = {"encoding-invalid-bytes", "encoding-not-utf8", "description-too-long", "text-control-characters"}
 # Pages whose example command needs options; the page shows the same command.
-OPTIONS = {"feed-partial": ["--max-items", "2", "--partial"], "sale-price-outside-window": ["--today", "2026-11-29"]}
+OPTIONS = {
+    "feed-partial": ["--max-items", "2", "--partial"],
+    "sale-price-outside-window": ["--today", "2026-11-29"],
+    "url-too-long": ["--profile", "google"],
+    "url-not-ascii": ["--profile", "google"],
+    "image-format-unsupported": ["--profile", "google"],
+}
 
 
 @pytest.mark.parametrize("code", sorted(set(CODES) - NOT_LITERAL))
