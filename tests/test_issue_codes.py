@@ -199,6 +199,14 @@ EXPECTED: dict[str, Expect] = {
     "gtin-restricted-prefix": Expect(
         "gtin-restricted-prefix.csv", 2, [4, 5], values=["2001234567893", "412345678903"], field="gtin"
     ),
+    # P004 repeats P002's GTIN 4006381330022.
+    "gtin-duplicate": Expect(
+        "gtin-duplicate.csv",
+        2,
+        [3, 5],
+        values=["4006381330022 (also line 5)", "4006381330022 (also line 3)"],
+        field="gtin",
+    ),
     # Two valid ISBN-10 (the second with an X check digit).
     "gtin-isbn10": Expect("gtin-isbn10.csv", 2, [2, 3], values=["0306406152", "080442957X"], field="gtin"),
     # ---- id --------------------------------------------------------------------------------------------
@@ -438,6 +446,22 @@ REGRESSIONS: dict[str, tuple[str, Expect, str]] = {
         ),
         "interval ends are compared as text without their UTC offsets: 2024-06-01T10:00+02:00/"
         "2024-06-01T09:30Z is called reversed and 2024-06-01T12:00+00:00/2024-06-01T13:00+02:00 is not",
+    ),
+    # Google does not tell ids apart by case, and collapses runs of spaces: P002 "SKU-2" and P004 "sku-2"
+    # (lines 3, 5) are one id, P003 "SKU 3" and P005 "SKU  3" (lines 4, 6) another. The spaces are
+    # also id-has-whitespace.
+    "id-duplicate--case-and-spaces": (
+        "id-duplicate",
+        Expect(
+            "id-duplicate--case-and-spaces.csv",
+            4,
+            [3, 4, 5, 6],
+            values=["SKU-2 (also line 5)", "SKU 3 (also line 6)", "sku-2 (also line 3)", "SKU  3 (also line 4)"],
+            field="id",
+            extra=frozenset({"id-has-whitespace"}),
+        ),
+        "ids that differ only by case or by the number of spaces (SKU-2 and sku-2) are not duplicates, "
+        "while Google merges them into one product",
     ),
     # U+001F (line 3, unit separator) and U+0085 (line 5, C1 next line) are invisible control characters.
     "text-control-characters--c1-and-unit-separator": (

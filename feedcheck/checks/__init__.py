@@ -11,6 +11,7 @@ import polars as pl
 
 from feedcheck.checks import category, dates, gtin, identity, links, presence, price, stock, text, vocabulary
 from feedcheck.checks.base import Context, Outcome, Rule, run_rules
+from feedcheck.checks.duplicates import Duplicates
 
 FAMILIES = (price, gtin, identity, links, vocabulary, text, dates, stock, category)
 
@@ -25,14 +26,30 @@ def derive_all(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     return text.derive_frame(frame, ctx)
 
 
+def collectors(ctx: Context) -> list[Duplicates]:
+    """The feed-level collectors (duplicates), fresh for one feed."""
+    found = identity.collectors(ctx) + gtin.collectors(ctx)
+    for collector in found:
+        collector.column = ctx.columns.get(collector.field)
+    return found
+
+
 def run_checks(frame: pl.DataFrame, ctx: Context) -> Outcome:
-    """Presence and value rules over a frame that already has the derived columns."""
+    """Presence and value rules over a frame that already has the derived columns: the per-item
+    rules, then the feed-level collectors (here over the frame as one batch)."""
     rules: list[Rule] = presence.rules(ctx)
     for family in FAMILIES:
         rules += family.rules(ctx)
     for rule in rules:
         rule.column = ctx.columns.get(rule.field)
-    return run_rules(frame, rules)
+    outcome = run_rules(frame, rules)
+    for collector in collectors(ctx):
+        if frame.height:
+            collector.add(frame)
+        issue = collector.issue()
+        if issue is not None:
+            outcome.issues.append(issue)
+    return outcome
 
 
-__all__ = ["FAMILIES", "Context", "derive_all", "run_checks"]
+__all__ = ["FAMILIES", "Context", "collectors", "derive_all", "run_checks"]
