@@ -40,6 +40,12 @@ CODES: dict[str, Code] = {
             "{count} byte(s) are not valid {detail}; they were read as Windows-1252",
         ),
         Code("encoding-not-utf8", _I, "encoding", "The file is encoded in {detail}, not UTF-8"),
+        Code(
+            "encoding-uncertain",
+            _W,
+            "encoding",
+            "The encoding could not be told for sure: read as {detail}; pass --encoding if letters look wrong",
+        ),
         Code("csv-empty-header", _W, "structure", "{count} header name(s) are empty (column {detail})"),
         Code("csv-duplicate-header", _W, "structure", "Header names appear more than once: {detail}"),
         Code("csv-ragged-row", _E, "structure", "{count} record(s) do not have as many fields as the header"),
@@ -214,6 +220,12 @@ CODES: dict[str, Code] = {
         ),
         Code("title-all-caps", _W, "text", "{count} title(s) are written in capitals only"),
         Code("text-control-characters", _E, "text", "{count} {field} value(s) contain invisible control characters"),
+        Code(
+            "text-invisible-characters",
+            _W,
+            "text",
+            "{count} {field} value(s) contain characters that show nothing (zero-width spaces, direction marks)",
+        ),
         # dates, quantities, categories
         Code("date-invalid", _E, "dates", "{count} {field} value(s) are not ISO 8601 dates"),
         Code("date-range-invalid", _E, "dates", "{count} {field} value(s) are not an ISO 8601 start/end interval"),

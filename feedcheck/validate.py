@@ -48,7 +48,8 @@ def _structural_issue(raw: RawIssue, frame: pl.DataFrame) -> Issue:
         }
         for index, line in enumerate(raw.lines[:5]):
             row = found.get(line)
-            value = raw.values[index] if index < len(raw.values) and raw.code != "encoding-invalid-bytes" else None
+            per_line = raw.code not in ("encoding-invalid-bytes", "encoding-uncertain")
+            value = raw.values[index] if index < len(raw.values) and per_line else None
             examples.append(Example(item=row[0] if row else None, line=line, id=row[2] if row else None, value=value))
     detail = ", ".join(raw.values[:10])
     return make_issue(raw.code, raw.count, column=raw.column, examples=examples, detail=detail)

@@ -56,6 +56,9 @@ EXPECTED: dict[str, Expect] = {
     "encoding-invalid-bytes": Expect("encoding-invalid-bytes.csv", 2, [4, 6], values=[None, None]),
     # The whole file is Windows-1252; the issue names the file, not a line.
     "encoding-not-utf8": Expect("encoding-not-utf8.csv", 1, []),
+    # An otherwise ASCII file with two bytes no candidate code page reads as a letter: 0x81 after P003's title,
+    # 0x9D inside P005's. Read as Windows-1252, they become U+FFFD; the count is the bytes.
+    "encoding-uncertain": Expect("encoding-uncertain.csv", 2, [4, 6], values=[None, None]),
     # Header columns 3 ("") and 16 (" ") have no name; the example is the header line, value its first position.
     "csv-empty-header": Expect("csv-empty-header.csv", 2, [1], values=["3"]),
     # notes and color are both written twice in the header.
@@ -320,6 +323,14 @@ EXPECTED: dict[str, Expect] = {
     # U+0002 (line 2) and a vertical tab (line 5), shown as U+FFFD.
     "text-control-characters": Expect(
         "text-control-characters.csv", 2, [2, 5], values=["Blue\ufffdShirt", "Red\ufffdScarf"], field="title"
+    ),
+    # A zero-width space in P002's title, a right-to-left mark opening P005's.
+    "text-invisible-characters": Expect(
+        "text-invisible-characters.csv",
+        2,
+        [3, 6],
+        values=["Red Wool<U+200B>Scarf", "<U+200F>White Canvas Sneakers"],
+        field="title",
     ),
     # ---- dates, stock, category ------------------------------------------------------------------------
     "date-invalid": Expect(

@@ -14,6 +14,7 @@ from feedcheck.limits import Limits
 from feedcheck.read import split_xml
 from feedcheck.read.csv_reader import LINE, NotUtf8, RawIssue, read_csv
 from feedcheck.read.sniff import (
+    LOW_CONFIDENCE,
     ItemElement,
     TextEncoding,
     decode_text,
@@ -95,8 +96,14 @@ def _read_csv_bytes(buf: bytes, data: bytes, enc: TextEncoding, options: ReadOpt
         issues.append(RawIssue("encoding-invalid-bytes", lines[:20], enc.bad_count, [enc.encoding]))
     elif enc.encoding not in ("utf-8", "ascii") and not options.encoding:
         issues.append(RawIssue("encoding-not-utf8", [], 1, [enc.encoding]))
+    if enc.confidence is not None and (enc.confidence < LOW_CONFIDENCE or enc.undefined_count):
+        # Say so rather than pretend: the bytes it leaves undefined were read as U+FFFD.
+        lines = sorted({_line_of(data, off) for off in enc.undefined_offsets[:200]})
+        detail = f"{enc.encoding} (confidence {enc.confidence:.0%})"
+        issues.append(RawIssue("encoding-uncertain", lines[:20], max(enc.undefined_count, 1), [detail]))
     table = read_csv(buf, delimiter, options.limits)
     source.encoding = enc.encoding
+    source.encoding_confidence = enc.confidence
     source.bom = enc.bom
     source.delimiter = delimiter
     return Table(table.frame, table.columns, source, issues + table.issues)
@@ -179,6 +186,7 @@ def load(source_like: SourceLike, options: ReadOptions) -> Table:
         else sniff_item_element(head, encoding)
     )
     source.encoding = options.encoding or xml_declared_encoding(head) or "utf-8"
+    source.encoding_confidence = None if options.encoding else 1.0  # the parser reads the declared encoding
     source.bom = detect_bom(head)[0] is not None
     source.item_element = item.path
     xml = None
