@@ -246,7 +246,8 @@ def fields_command(profile: str) -> None:
             aliases = ", ".join(spec.aliases)
             click.echo(f"  {spec.name:<26} {aliases}")
     if prof.sale_price_aliases:
-        click.echo(f"\nsale price (becomes price when filled): {', '.join(prof.sale_price_aliases)}")
+        aliases = ", ".join(prof.sale_price_aliases)
+        click.echo(f"\nsale price (the price when filled, inside its sale_price_effective_date): {aliases}")
 
 
 @main.command("explain")

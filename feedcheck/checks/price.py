@@ -548,15 +548,16 @@ def rules(ctx: Context) -> list[Rule]:
         if name == "shipping_cost":
             groups = p.struct.field("groups")
             out.append(Rule("shipping-several-groups", name, groups > 1, invalidates=False))
-        # The feed's currency: its currency column, else the product's price.
+        # The product's currency: its currency column, else (for another amount) its price's own.
         own = p.struct.field("own")
+        columns: list[pl.Expr] = []
         if "currency" in ctx.present:
-            reference, label = pl.col(helper("currency", "code")), pl.col("currency")
-        elif name != "price" and "price" in ctx.present:
-            reference = pl.col(helper("price", PARSED)).struct.field("own")
-            label = reference
-        else:
+            columns.append(pl.col(helper("currency", "code")))
+        if name != "price" and "price" in ctx.present:
+            columns.append(pl.col(helper("price", PARSED)).struct.field("own"))
+        if not columns:
             continue
+        reference = label = pl.coalesce(columns)
         shown = pl.col(name) + " with currency " + label
         mismatch = (own != reference) & counted
         out.append(Rule("price-currency-mismatch", name, mismatch, value=shown, invalidates=False))
