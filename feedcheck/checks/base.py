@@ -120,9 +120,11 @@ def run_rules(frame: pl.DataFrame, rules: list[Rule]) -> Outcome:
         value = rule.value if rule.value is not None else pl.col(rule.field)
         # Every value is a function of its own row: computed for the examples shown only.
         rows = (
-            frame.filter(mask)
+            frame.lazy()
+            .filter(pl.lit(mask))
             .head(EXAMPLES)
             .select(ITEM, LINE, id_expr.alias("id"), value.cast(pl.String).alias("value"))
+            .collect()
             .rows()
         )
         examples = [Example(item=r[0], line=r[1], id=r[2], value=r[3]) for r in rows]

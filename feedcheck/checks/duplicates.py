@@ -2,7 +2,7 @@
 
 A per-item rule looks at its own row; a duplicate needs the others. To stay linear in the feed
 (and ready to run batch by batch), a :class:`Duplicates` collector keeps, per batch, a small key
-frame (key, item, line, id, shown value) of the items that have a key; at the end, one
+frame (key, item, line, id) of the items that have a key; at the end, one
 ``group_by`` over the collected keys counts the items that share a key, and the lines of each
 item's twins are computed for the examples shown only (at most :data:`EXAMPLES`, each naming at
 most :data:`TWIN_LINES` twins). Nothing per item ever lists all its twins: a feed of 200,000
@@ -24,44 +24,52 @@ TWIN_LINES = 10  # twins' lines named in one example ("also lines 5, 6, ...")
 
 @dataclass
 class Duplicates:
-    """Items that share a key with another item: ``keys`` gives each item's keys (a list of
-    strings, empty or null for none); ``shown`` what an example shows of the shared key."""
+    """Items that share a key with another item. ``key`` gives each item's key (null: none);
+    ``several`` says that it may hold several keys separated by commas (a cell of several GTINs).
+    An example shows the item's ``id`` (``shown="id"``: the id as written) or its key."""
 
     code: str
     field: str
-    keys: pl.Expr
-    shown: pl.Expr
+    key: pl.Expr
+    shown: str = "id"
+    several: bool = False
+    compare: pl.Expr | None = None  # the form keys are compared in, from the column "key" (None: as they are)
     column: str | None = None
     parts: list[pl.DataFrame] = dataclasses.field(default_factory=list)
 
     def add(self, batch: pl.DataFrame) -> None:
-        """Collect the batch's keys: one row per (key, item), in item order."""
+        """Collect the batch's keys: (key, item, line, id), in item order."""
         ident = pl.col("id") if "id" in batch.columns else pl.lit(None, dtype=pl.String)
-        frame = batch.select(
-            self.keys.alias("key"), pl.col(ITEM), pl.col(LINE), ident.alias("id"), self.shown.alias("shown")
-        )
-        frame = frame.explode("key", "shown").filter(pl.col("key").is_not_null())
-        self.parts.append(frame.unique(subset=["key", ITEM], keep="first", maintain_order=True))
+        frame = batch.select(self.key.alias("key"), pl.col(ITEM), pl.col(LINE), ident.alias("id"))
+        if self.several and frame.select(pl.col("key").str.contains(",", literal=True).any()).item():
+            frame = frame.with_columns(pl.col("key").str.split(",")).explode("key")
+            frame = frame.unique(subset=["key", ITEM], keep="first", maintain_order=True)
+        self.parts.append(frame.filter(pl.col("key").is_not_null() & (pl.col("key") != "")))
 
     def issue(self) -> Issue | None:
         """The finding, once every batch was added; None when no key is shared."""
         if not self.parts:
             return None
         keys = pl.concat(self.parts)
-        shared = keys.group_by("key").agg(pl.len().alias("n")).filter(pl.col("n") > 1).select("key")
-        twins = keys.join(shared, on="key", how="semi")
-        count = twins.select(pl.col(ITEM).n_unique()).item() if twins.height else 0
-        if not count:
+        if self.compare is not None:
+            keys = keys.with_columns(self.compare.alias("same"))
+        else:
+            keys = keys.with_columns(pl.col("key").alias("same"))
+        shared = keys.group_by("same").agg(pl.len().alias("n")).filter(pl.col("n") > 1).select("same")
+        twins = keys.join(shared, on="same", how="semi", maintain_order="left")
+        if not twins.height:
             return None
-        # The first items in feed order, each with its first shared key.
-        first = twins.sort(ITEM, maintain_order=True).unique(subset=[ITEM], keep="first", maintain_order=True)
+        count = twins.select(pl.col(ITEM).n_unique()).item()
+        # The first items in feed order (batches come in order), each with its first shared key.
+        first = twins.unique(subset=[ITEM], keep="first", maintain_order=True) if self.several else twins
         first = first.head(EXAMPLES)
-        near = keys.filter(pl.col("key").is_in(first.get_column("key").implode()))
+        near = keys.filter(pl.col("same").is_in(first.get_column("same").implode()))
         examples = []
-        for key, item, line, ident, shown in first.select("key", ITEM, LINE, "id", "shown").rows():
-            others = near.filter((pl.col("key") == key) & (pl.col(ITEM) != item))
+        for same, key, item, line, ident in first.select("same", "key", ITEM, LINE, "id").rows():
+            others = near.filter((pl.col("same") == same) & (pl.col(ITEM) != item))
             lines = others.get_column(LINE).bottom_k(TWIN_LINES + 1).sort().to_list()
             listed = ", ".join(str(n) for n in lines[:TWIN_LINES]) + (", ..." if len(lines) > TWIN_LINES else "")
+            shown = ident if self.shown == "id" else key
             value = f"{shown} (also line{'s' if len(lines) > 1 else ''} {listed})"
             examples.append(Example(item=item, line=line, id=ident, value=value))
         return make_issue(self.code, count, field=self.field, column=self.column, examples=examples)

@@ -200,13 +200,18 @@ def _usable(problem: pl.Expr) -> pl.Expr:
 
 
 def collectors(ctx: Context) -> list[Duplicates]:
-    """``gtin-duplicate``: items that share a valid GTIN (feed-level)."""
-    out: list[Duplicates] = []
-    for spec in ctx.fields_of("gtin"):
-        codes = pl.col(helper(spec.name, "keys")).str.split(",").list.eval(pl.element().filter(pl.element() != ""))
-        keys = codes.list.eval(pl.element().str.pad_start(14, "0"))
-        out.append(Duplicates("gtin-duplicate", spec.name, keys, codes))
-    return out
+    """``gtin-duplicate``: items that share a valid GTIN (feed-level), compared in the 14-digit form."""
+    return [
+        Duplicates(
+            "gtin-duplicate",
+            spec.name,
+            pl.col(helper(spec.name, "keys")),
+            shown="key",
+            several=True,
+            compare=pl.col("key").str.pad_start(14, "0"),
+        )
+        for spec in ctx.fields_of("gtin")
+    ]
 
 
 def rules(ctx: Context) -> list[Rule]:

@@ -39,5 +39,4 @@ def collectors(ctx: Context) -> list[Duplicates]:
     """``id-duplicate``: items whose ids are one id once folded (feed-level)."""
     if "id" not in ctx.present:
         return []
-    ident = pl.col("id")
-    return [Duplicates("id-duplicate", "id", pl.concat_list(id_key(ident)), pl.concat_list(ident))]
+    return [Duplicates("id-duplicate", "id", id_key(pl.col("id")))]

@@ -99,6 +99,12 @@ def _currency_code(token: pl.Expr) -> pl.Expr:
     )
 
 
+def _code_of(value: pl.Expr) -> pl.Expr:
+    """The ISO code a currency value names (``€``, ``eur``, ``Euro``), null for anything else."""
+    code = _currency_code(value)
+    return pl.when(_is_code(code)).then(code)
+
+
 def _is_code(code: pl.Expr) -> pl.Expr:
     return code.is_not_null() & ~code.is_in(list(_MARKS)) & ~code.str.starts_with("~")
 
@@ -286,26 +292,78 @@ def _shipping_order(ctx: Context, name: str) -> object:
 
 
 def derive_frame(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
-    """Parse every amount field (``__<field>__p``), decide the feed's currency on the first
-    records, resolve each amount's currency and number, and apply the sale rule.
+    """Parse every amount field, decide the feed's currency on the first records, resolve each
+    amount's currency and number, and apply the sale rule.
 
-    Prices repeat across a catalogue (a million products hold a few thousand distinct prices):
-    each distinct value is parsed once and joined back."""
-    for name in amount_fields(ctx):
-        target = helper(name, PARSED)
-        distinct = frame.select(pl.col(name).unique().drop_nulls())
-        parsed = with_parsed_price(distinct, name, target, shipping_order=_shipping_order(ctx, name))
-        # Joined on the key column alone: a join of the whole frame would copy every column.
-        joined = frame.select(name).join(parsed, on=name, how="left", maintain_order="left")
-        frame = frame.with_columns(joined.get_column(target))
+    Amounts repeat across a catalogue (a million products hold a few thousand distinct prices):
+    each distinct value is parsed once, each distinct (value, currency context) resolved once, and
+    only the results are joined back, one compact column each (:data:`RESOLVED`, ``own``,
+    ``groups``; ``country`` and ``service`` for a shipping cost)."""
+    names = amount_fields(ctx)
+    parsed = {name: _parse_distinct(frame, ctx, name) for name in names}
     if "currency" in ctx.present:
-        code = _currency_code(pl.col("currency"))
-        frame = frame.with_columns(pl.when(_is_code(code)).then(code).alias(helper("currency", "code")))
-    feed_facts(frame.head(SAMPLE_ITEMS), ctx)
-    frame = frame.with_columns(e for name in amount_fields(ctx) for e in _resolve(ctx, name))
-    frame = frame.with_columns(_resolved_number(name) for name in amount_fields(ctx))
-    frame = frame.with_columns(e for name in amount_fields(ctx) for e in _written(name))
+        column = _code_of(pl.col("currency"))
+        # A currency column that says something unreadable on a row ("kr", "Dollars") stops the search.
+        unreadable = pl.col("currency").is_not_null() & column.is_null()
+        frame = _by_distinct(frame, ["currency"], [column.alias(_CODE), unreadable.alias(_UNREADABLE)])
+    for name in names:
+        if f"{name}_currency" in ctx.present:
+            given = _code_of(pl.col(f"{name}_currency")).alias(helper(name, "given"))
+            frame = _by_distinct(frame, [f"{name}_currency"], [given])
+    if "price" in parsed:
+        own = parsed["price"].select("price", pl.col(helper("price", PARSED)).struct.field("own").alias(_PRICE_OWN))
+        frame = frame.with_columns(
+            frame.select("price").join(own, on="price", how="left", maintain_order="left").get_column(_PRICE_OWN)
+        )
+    feed_facts(frame.head(SAMPLE_ITEMS), ctx, parsed)
+    for name in names:
+        keys = [name, *_context(ctx, name)]
+        distinct = frame.select(keys).unique().join(parsed[name], on=name, how="left", nulls_equal=False)
+        distinct = distinct.with_columns(_resolve(ctx, name))
+        distinct = distinct.with_columns(_resolved_number(name)).with_columns(_written(name))
+        p = pl.col(helper(name, PARSED))
+        kept = [helper(name, k) for k in RESOLVED]
+        extra = [
+            p.struct.field("own").alias(helper(name, "own")),
+            p.struct.field("groups").alias(helper(name, "groups")),
+        ]
+        if name == "shipping_cost":
+            extra += [p.struct.field(k).alias(helper(name, k)) for k in ("country", "service")]
+        results = distinct.select(*keys, *kept, *extra)
+        joined = frame.select(keys).join(results, on=keys, how="left", maintain_order="left", nulls_equal=True)
+        frame = frame.with_columns(joined.drop(keys))
     return apply_sale(frame, ctx)
+
+
+_PRICE_OWN = helper("price", "own")  # the currency the price names, beside every amount of its product
+_CODE = helper("currency", "code")  # the currency column's ISO code (null: empty or no currency)
+_UNREADABLE = helper("currency", "unreadable")  # the currency column holds something that is no currency
+
+
+def _parse_distinct(frame: pl.DataFrame, ctx: Context, name: str) -> pl.DataFrame:
+    """The parse of each distinct value of ``name``: columns ``name`` and ``__<name>__p``."""
+    distinct = frame.select(pl.col(name).unique().drop_nulls())
+    return with_parsed_price(distinct, name, helper(name, PARSED), shipping_order=_shipping_order(ctx, name))
+
+
+def _context(ctx: Context, name: str) -> list[str]:
+    """The columns, besides the value, that an amount's currency may come from on its row."""
+    out = []
+    if f"{name}_currency" in ctx.present:
+        out.append(helper(name, "given"))
+    if "currency" in ctx.present:
+        out += [_CODE, _UNREADABLE]
+    if name != "price" and "price" in ctx.present:
+        out.append(_PRICE_OWN)
+    return out
+
+
+def _by_distinct(frame: pl.DataFrame, keys: list[str], exprs: list[pl.Expr]) -> pl.DataFrame:
+    """``frame`` with ``exprs`` (functions of the ``keys`` columns alone) computed once per
+    distinct combination of keys and joined back, on those columns only."""
+    distinct = frame.select(keys).unique().with_columns(exprs)
+    joined = frame.select(keys).join(distinct, on=keys, how="left", maintain_order="left", nulls_equal=True)
+    return frame.with_columns(joined.drop(keys))
 
 
 def _header_currency(ctx: Context, name: str) -> str | None:
@@ -313,15 +371,16 @@ def _header_currency(ctx: Context, name: str) -> str | None:
     return code.upper() if code and code.upper() in ISO_4217 else None
 
 
-def feed_facts(sample: pl.DataFrame, ctx: Context) -> None:
-    """Feed-level facts, decided on the first :data:`SAMPLE_ITEMS` records (``sample``), stored
-    on ``ctx``: ``feed_currency``, the one currency the sample names when it names exactly one
-    (amounts' own currencies, header currencies, the currency column); ``feed_names_currency``,
-    whether the feed says its currency anywhere (those, a dialect's, or the caller's)."""
+def feed_facts(sample: pl.DataFrame, ctx: Context, parsed: dict[str, pl.DataFrame]) -> None:
+    """Feed-level facts, decided on the first :data:`SAMPLE_ITEMS` records (``sample``; ``parsed``
+    holds each amount field's distinct values parsed), stored on ``ctx``: ``feed_currency``, the one
+    currency the sample names when it names exactly one (amounts' own currencies, header
+    currencies, the currency column); ``feed_names_currency``, whether the feed says its currency
+    anywhere (those, a dialect's, or the caller's)."""
     named: set[str] = set()
-    for name in amount_fields(ctx):
-        own = sample.select(pl.col(helper(name, PARSED)).struct.field("own").drop_nulls().unique()).to_series()
-        named.update(own.to_list())
+    for name, values in parsed.items():
+        own = sample.select(name).join(values, on=name, how="inner")
+        named.update(own.select(pl.col(helper(name, PARSED)).struct.field("own").drop_nulls().unique()).to_series())
         header = _header_currency(ctx, name)
         if header is not None:
             named.add(header)
@@ -339,8 +398,7 @@ def _own_column(ctx: Context, name: str) -> pl.Expr:
     """The amount's own currency column (``regular_price_currency``, as feedcheck writes it)."""
     if f"{name}_currency" not in ctx.present:
         return _literal(None)
-    code = _currency_code(pl.col(f"{name}_currency"))
-    return pl.when(_is_code(code)).then(code)
+    return pl.col(helper(name, "given"))
 
 
 def _resolve(ctx: Context, name: str) -> list[pl.Expr]:
@@ -350,16 +408,14 @@ def _resolve(ctx: Context, name: str) -> list[pl.Expr]:
     column = pl.col(helper("currency", "code")) if "currency" in ctx.present else _literal(None)
     same_product = _literal(None)
     if name != "price" and "price" in ctx.present:
-        price = pl.col(helper("price", PARSED)).struct.field("own")
-        same_product = pl.coalesce(price, _literal(_header_currency(ctx, "price")))
+        same_product = pl.coalesce(pl.col(_PRICE_OWN), _literal(_header_currency(ctx, "price")))
     closer = [_literal(_header_currency(ctx, name)), _own_column(ctx, name), column, same_product]
     closer.append(_literal(ctx.dialect_currency))
     elsewhere = pl.coalesce(*closer, _literal(ctx.feed_currency), _literal(ctx.currency))
     if "currency" in ctx.present:
         # A currency column that says something unreadable on this row ("kr", "Dollars") stops the
         # search: the feed's or the caller's currency would contradict the row.
-        unreadable = pl.col("currency").is_not_null() & column.is_null()
-        elsewhere = pl.when(unreadable).then(pl.coalesce(closer[:2])).otherwise(elsewhere)
+        elsewhere = pl.when(pl.col(_UNREADABLE)).then(pl.coalesce(closer[:2])).otherwise(elsewhere)
     settled = _settles(shared, elsewhere)
     usable = status.is_in(["ok", "unparseable", "currency-only"])
     currency = (
@@ -420,7 +476,7 @@ def _written(name: str) -> list[pl.Expr]:
 
 def _carried(name: str) -> list[str]:
     """The columns that move with an amount when the sale rule swaps it: the value and its helpers."""
-    return [name, helper(name, PARSED), helper(name, "number"), *(helper(name, k) for k in RESOLVED)]
+    return [name, *(helper(name, k) for k in (*RESOLVED, "own", "groups"))]
 
 
 def apply_sale(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
@@ -510,7 +566,6 @@ def rules(ctx: Context) -> list[Rule]:
     names = amount_fields(ctx)
     out: list[Rule] = _feed_rules(ctx, names) if names else []
     for name in names:
-        p = pl.col(helper(name, PARSED))
         status, amount, counted = pl.col(helper(name, STATUS)), pl.col(helper(name, AMOUNT)), _counted(name)
         # An export's empty price written as its currency alone ("EUR"): no amount. For the price
         # that is unreadable; a sale or regular price holding only a currency is simply none.
@@ -546,15 +601,15 @@ def rules(ctx: Context) -> list[Rule]:
         if name == "price":  # a zero regular price is how many exports say "no discount"
             out.append(Rule("price-zero", name, amount == 0))
         if name == "shipping_cost":
-            groups = p.struct.field("groups")
+            groups = pl.col(helper(name, "groups"))
             out.append(Rule("shipping-several-groups", name, groups > 1, invalidates=False))
         # The product's currency: its currency column, else (for another amount) its price's own.
-        own = p.struct.field("own")
+        own = pl.col(helper(name, "own"))
         columns: list[pl.Expr] = []
         if "currency" in ctx.present:
             columns.append(pl.col(helper("currency", "code")))
         if name != "price" and "price" in ctx.present:
-            columns.append(pl.col(helper("price", PARSED)).struct.field("own"))
+            columns.append(pl.col(helper("price", "own")))
         if not columns:
             continue
         reference = label = pl.coalesce(columns)

@@ -98,10 +98,9 @@ def _after(name: str, ctx: Context, row: pl.Expr | None) -> list[pl.Expr]:
     if name != "price":
         out.append(_own_currency(name, row, _amount(name)))
     if name == "shipping_cost":
-        parsed = pl.col(helper(name, price_checks.PARSED))
         for key in ("country", "service"):
             given = pl.col(f"shipping_{key}") if f"shipping_{key}" in ctx.present else None
-            found = parsed.struct.field(key)
+            found = pl.col(helper(name, key))
             out.append((found if given is None else pl.coalesce(found, given)).alias(f"shipping_{key}"))
     if name == "regular_price" and price_checks.SALE in ctx.present:
         sale = price_checks.SALE
