@@ -140,3 +140,16 @@ def test_outputs_read_back_keep_every_currency() -> None:
         feedcheck.convert(output, csv=again_csv, xml=again_xml)
         assert again_csv.getvalue() == csv_bytes
         assert again_xml.getvalue() == xml_bytes
+
+
+def test_amounts_in_two_currencies_are_not_compared() -> None:
+    feed = (
+        b"id,title,link,image_link,price,regular_price\n"
+        b"A,Kettle,https://x.fr/a,https://x.fr/a.jpg,39.90 EUR,29.99 GBP\n"
+        b"B,Mug,https://x.fr/b,https://x.fr/b.jpg,19.90 EUR,9.99 EUR\n"
+    )
+    report = feedcheck.validate(feed)
+    below = next(i for i in report.issues if i.code == "regular-price-below-price")
+    assert (below.count, [e.line for e in below.examples]) == (1, [3])  # B only: A's GBP is not below EUR
+    mismatch = next(i for i in report.issues if i.code == "price-currency-mismatch")
+    assert [e.line for e in mismatch.examples] == [2]

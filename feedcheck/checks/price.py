@@ -628,7 +628,10 @@ def rules(ctx: Context) -> list[Rule]:
         price = pl.col(helper("price", AMOUNT))
         regular = pl.col(helper("regular_price", AMOUNT))
         shown = pl.col("regular_price") + " < " + pl.col("price")
-        below = (regular < price) & (regular != 0)
+        # Amounts in two currencies are not compared (price-currency-mismatch says they differ).
+        currencies = pl.col(helper("regular_price", CURRENCY)), pl.col(helper("price", CURRENCY))
+        comparable = (currencies[0] == currencies[1]).fill_null(True)
+        below = (regular < price) & (regular != 0) & comparable
         out.append(Rule("regular-price-below-price", "regular_price", below, value=shown, invalidates=False))
     if "currency" in ctx.present:
         out.append(Rule("currency-unknown", "currency", pl.col(helper("currency", "code")).is_null()))
