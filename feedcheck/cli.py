@@ -97,6 +97,12 @@ _READ_OPTIONS = (
         "--map", "maps", multiple=True, metavar="COLUMN=FIELD", help='Force a mapping, e.g. "Prix TTC=price".'
     ),
     click.option("--currency", default=None, help="Currency of prices that name none (ISO code, e.g. EUR)."),
+    click.option(
+        "--today",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        default=None,
+        help="The day sale windows are checked against, YYYY-MM-DD (default: today, UTC).",
+    ),
     click.option("--max-bytes", type=click.IntRange(min=1), default=None, help="Refuse feeds larger than this."),
     click.option("--max-items", type=click.IntRange(min=1), default=None, help="Refuse feeds with more records."),
     click.option(
@@ -130,6 +136,7 @@ def _read_arguments(read: dict[str, Any]) -> dict[str, Any]:
         "header_line": read["header_line"],
         "mapping": list(read["maps"]),
         "currency": read["currency"],
+        "today": read["today"].date() if read["today"] is not None else None,
         "limits": _limits(read["max_bytes"], read["max_items"], read["partial"]),
         "workers": read["workers"],
         "sheet": read["sheet"],

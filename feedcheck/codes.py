@@ -68,6 +68,12 @@ CODES: dict[str, Code] = {
             "{count} byte(s) are not valid {detail}; they were read as Windows-1252",
         ),
         Code("encoding-not-utf8", _I, "encoding", "The file is encoded in {detail}, not UTF-8"),
+        Code(
+            "encoding-uncertain",
+            _W,
+            "encoding",
+            "The encoding could not be told for sure: read as {detail}; pass --encoding if letters look wrong",
+        ),
         Code("csv-empty-header", _W, "structure", "{count} header name(s) are empty (column {detail})"),
         Code("csv-duplicate-header", _W, "structure", "Header names appear more than once: {detail}"),
         Code("csv-ragged-row", _E, "structure", "{count} record(s) do not have as many fields as the header"),
@@ -129,7 +135,12 @@ CODES: dict[str, Code] = {
         Code("price-negative", _E, "price", "{count} {field} value(s) are negative"),
         Code("price-zero", _E, "price", "{count} {field} value(s) are zero"),
         Code("price-ambiguous-separator", _W, "price", "{count} {field} value(s) like 1.299 could be read two ways"),
-        Code("price-too-many-decimals", _W, "price", "{count} {field} value(s) have more than two decimals"),
+        Code(
+            "price-too-many-decimals",
+            _W,
+            "price",
+            "{count} {field} value(s) have more decimals than their currency (two for most, ISO 4217)",
+        ),
         Code(
             "price-missing-currency", _E, "price", "{count} {field} value(s) have no currency, and the feed gives none"
         ),
@@ -146,6 +157,36 @@ CODES: dict[str, Code] = {
             "{count} product(s) have a regular price below their current price",
         ),
         Code("currency-unknown", _E, "price", "{count} currency value(s) are not an ISO 4217 code"),
+        Code(
+            "price-currency-ambiguous",
+            _W,
+            "price",
+            "{count} {field} value(s) use a symbol several currencies share ($, ¥, kr) and nothing says which",
+        ),
+        Code(
+            "currency-inferred",
+            _I,
+            "price",
+            "{count} product(s) have amounts without a currency, read as {detail}: the only currency the feed names",
+        ),
+        Code(
+            "feed-currency-missing",
+            _E,
+            "price",
+            "The feed never says its currency ({count} product(s) have prices without one); pass --currency",
+        ),
+        Code(
+            "sale-price-outside-window",
+            _I,
+            "price",
+            "{count} sale price(s) are outside their sale_price_effective_date on {detail}: the regular price is used",
+        ),
+        Code(
+            "shipping-several-groups",
+            _I,
+            "price",
+            "{count} {field} value(s) hold several shipping groups; the first is used",
+        ),
         # gtin
         Code(
             "gtin-scientific-notation",
@@ -171,6 +212,7 @@ CODES: dict[str, Code] = {
         ),
         Code("gtin-placeholder", _E, "gtin", "{count} {field} value(s) are placeholders made of one repeated digit"),
         Code("gtin-isbn10", _I, "gtin", "{count} {field} value(s) are ISBN-10: publishers expect the ISBN-13 form"),
+        Code("gtin-duplicate", _W, "gtin", "{count} product(s) share a GTIN with another product"),
         # id
         Code("id-duplicate", _E, "id", "{count} product(s) share an id with another product"),
         Code("id-too-long", _W, "id", "{count} id(s) are longer than 50 characters"),
@@ -182,11 +224,30 @@ CODES: dict[str, Code] = {
         Code("url-local-host", _W, "url", "{count} {field} value(s) point to a local or private host"),
         Code("url-several-in-one", _W, "url", "{count} {field} value(s) hold several URLs where one is expected"),
         Code("image-extension-unusual", _W, "url", "{count} {field} value(s) do not end in an image extension"),
+        Code("url-too-long", _E, "url", "{count} {field} value(s) are longer than the profile allows ({detail})"),
+        Code(
+            "url-not-ascii",
+            _W,
+            "url",
+            "{count} {field} value(s) hold characters other than ASCII: punycode the host, percent-encode the rest",
+        ),
+        Code(
+            "image-format-unsupported",
+            _E,
+            "url",
+            "{count} {field} value(s) are in an image format the profile does not accept ({detail})",
+        ),
         # vocabularies
         Code("availability-unknown", _E, "vocabulary", "{count} availability value(s) are not a known stock status"),
         Code("condition-unknown", _E, "vocabulary", "{count} condition value(s) are not new, used or refurbished"),
         Code("gender-unknown", _W, "vocabulary", "{count} gender value(s) are not male, female or unisex"),
         Code("age-group-unknown", _W, "vocabulary", "{count} age_group value(s) are not a known age group"),
+        Code(
+            "identifier-exists-invalid",
+            _W,
+            "vocabulary",
+            "{count} identifier_exists value(s) are not yes or no",
+        ),
         # text
         Code("title-too-long", _W, "text", "{count} title(s) are longer than 150 characters"),
         Code("description-too-long", _W, "text", "{count} description(s) are longer than 5,000 characters"),
@@ -204,6 +265,12 @@ CODES: dict[str, Code] = {
             _W,
             "text",
             "{count} {field} value(s) start with =, +, - or @: a spreadsheet may run them as a formula",
+        ),
+        Code(
+            "text-invisible-characters",
+            _W,
+            "text",
+            "{count} {field} value(s) contain characters that show nothing (zero-width spaces, direction marks)",
         ),
         # dates, quantities, categories
         Code("date-invalid", _E, "dates", "{count} {field} value(s) are not ISO 8601 dates"),

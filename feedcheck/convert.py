@@ -4,6 +4,7 @@ CSV and XML, and Google's RSS and tab-separated formats."""
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -127,6 +128,7 @@ def convert(
     limits: Limits | None = None,
     workers: int = 1,
     sheet: str | None = None,
+    today: date | None = None,
 ) -> ConvertResult:
     """Write the feed as feedcheck's normalised CSV and/or XML, and/or Google's RSS (``google_xml``)
     and tab-separated (``google_tsv``) feeds. Each target is a path or a binary stream.
@@ -144,7 +146,8 @@ def convert(
     ``keep_extra`` keeps them as ``extra_<name>`` (the canonical outputs only). CSV and TSV cells a
     spreadsheet would run as a formula get a leading ``'`` unless ``raw_cells``.
     ``result.report`` is the validation report of the same run; ``result.valid`` says whether it
-    has errors. Like :func:`~feedcheck.validate`, raises :class:`feedcheck.FeedError` and nothing
+    has errors; ``today`` decides, as in :func:`~feedcheck.validate`, whether a sale price is the
+    price written. Like :func:`~feedcheck.validate`, raises :class:`feedcheck.FeedError` and nothing
     else for any input; ``OSError`` when a target cannot be written.
     """
     with answer_or_refuse():
@@ -168,6 +171,7 @@ def convert(
                     limits=limits,
                     workers=workers,
                     sheet=sheet,
+                    today=today,
                 ),
                 sinks,
                 title=_title(source),
@@ -211,9 +215,9 @@ def _convert(
         elif option == "--xml":
             writers.append(XmlWriter(sink, out.multi))
         elif option == "--google-xml":
-            writers.append(GoogleXmlWriter(sink, out.multi, title=title))
+            writers.append(GoogleXmlWriter(sink, out.multi, title=title, today=analysis.ctx.today))
         else:
-            writers.append(GoogleTsvWriter(sink, out.multi, raw_cells=raw_cells))
+            writers.append(GoogleTsvWriter(sink, out.multi, raw_cells=raw_cells, today=analysis.ctx.today))
     if out.frame.height:
         # Today one batch; the batched pipeline (#15) calls write() once per batch.
         for writer in writers:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Literal
@@ -98,6 +99,7 @@ def normalised_version(
     item_element: str | None = None,
     header_line: int | None = None,
     mapping: MapOption = None,
+    today: date | None = None,
     currency: str | None = None,
     limits: Limits | None = None,
     workers: int = 1,
@@ -117,6 +119,7 @@ def normalised_version(
         item_element=item_element,
         header_line=header_line,
         mapping=mapping,
+        today=today,
         currency=currency,
         limits=limits,
         workers=workers,
@@ -429,6 +432,7 @@ def diff(
     item_element: str | None = None,
     header_line: int | None = None,
     mapping: MapOption = None,
+    today: date | None = None,
     currency: str | None = None,
     limits: Limits | None = None,
     workers: int = 1,
@@ -466,6 +470,7 @@ def diff(
         item_element=item_element,
         header_line=header_line,
         mapping=mapping,
+        today=today,
         currency=currency,
         limits=limits,
         workers=workers,

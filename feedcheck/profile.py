@@ -26,6 +26,7 @@ class Tier(StrEnum):
 
 Kind = Literal[
     "id",
+    "identifier_exists",
     "text",
     "title",
     "description",
@@ -56,6 +57,51 @@ class FieldSpec(BaseModel):
     note: str = ""
 
 
+class UrlRules(BaseModel):
+    """Limits a publisher puts on URLs (Google: 1-2,000 ASCII characters, RFC 3986)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    fields: tuple[str, ...] = Field(default=(), description="the URL fields these limits apply to")
+    max_length: int | None = Field(default=None, gt=0, description="characters at most (url-too-long)")
+    ascii_only: bool = Field(default=False, description="only ASCII characters (url-not-ascii)")
+    source: str = ""
+
+
+class ImageRules(BaseModel):
+    """The image formats a publisher accepts, by file extension (image-format-unsupported)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    fields: tuple[str, ...] = Field(default=(), description="the image URL fields this applies to")
+    formats: tuple[str, ...] = Field(default=(), description="accepted extensions, lower case; empty: any")
+    source: str = ""
+
+
+class VocabularyRule(BaseModel):
+    """The canonical values of a vocabulary a publisher accepts."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    values: tuple[str, ...]
+    source: str = ""
+
+
+class ProfileRules(BaseModel):
+    """Which publisher-specific rules apply: data in the profile's ``[rules]`` table, so that a
+    rule is a property of the profile, never a test of its name."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    urls: UrlRules = UrlRules()
+    images: ImageRules = ImageRules()
+    # field kind -> the canonical values the publisher accepts (Google's age_group has no teen)
+    vocabularies: dict[str, VocabularyRule] = Field(default_factory=dict)
+
+    def __hash__(self) -> int:  # a profile is a cache key (the column matcher): hash what it says
+        return hash(self.model_dump_json())
+
+
 class Profile(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -63,6 +109,7 @@ class Profile(BaseModel):
     description: str = ""
     fields: tuple[FieldSpec, ...]
     sale_price_aliases: tuple[str, ...] = Field(default=())
+    rules: ProfileRules = ProfileRules()
 
     def field(self, name: str) -> FieldSpec | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -89,6 +136,7 @@ def _parse(data: bytes, origin: str) -> Profile:
             description=head.get("description", ""),
             fields=tuple(FieldSpec(**f) for f in fields),
             sale_price_aliases=tuple(doc.get("sale_price", {}).get("aliases", ())),
+            rules=ProfileRules(**doc.get("rules", {})),
         )
     except ValidationError as exc:
         first = exc.errors()[0]

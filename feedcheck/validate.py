@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -16,7 +17,7 @@ from feedcheck.checks.presence import missing_fields
 from feedcheck.codes import CODES, IssueRow, Severity
 from feedcheck.errors import UsageError, answer_or_refuse
 from feedcheck.limits import SAMPLE_ITEMS, Limits
-from feedcheck.map.canonical import Canonical, build_canonical
+from feedcheck.map.canonical import Canonical, build_canonical, companion_names
 from feedcheck.map.columns import ColumnMapping, map_columns, parse_map_options
 from feedcheck.profile import Profile, Tier, load_profile
 from feedcheck.read.csv_reader import RawIssue
@@ -55,7 +56,8 @@ def _structural_issue(raw: RawIssue, frame: pl.DataFrame) -> Issue:
         }
         for index, line in enumerate(raw.lines[:5]):
             row = found.get(line)
-            value = raw.values[index] if index < len(raw.values) and raw.code != "encoding-invalid-bytes" else None
+            per_line = raw.code not in ("encoding-invalid-bytes", "encoding-uncertain")
+            value = raw.values[index] if index < len(raw.values) and per_line else None
             examples.append(Example(item=row[0] if row else None, line=line, id=row[2] if row else None, value=value))
     detail = ", ".join(raw.values[:10])
     return make_issue(raw.code, raw.count, column=raw.column, examples=examples, detail=detail)
@@ -128,10 +130,10 @@ def _match(mapping: ColumnMapping, name: str, column: str | None) -> tuple[str, 
 
 
 def _fields(
-    profile: Profile, canonical: Canonical, invalid: dict[str, pl.Series], mapping: ColumnMapping
+    profile: Profile, canonical: Canonical, frame: pl.DataFrame, invalid: dict[str, pl.Series], mapping: ColumnMapping
 ) -> list[FieldReport]:
-    """Fill counts: items with a value that no check found invalid."""
-    frame = canonical.frame
+    """Fill counts over the checked ``frame`` (where the sale rule has chosen each item's price):
+    items with a value that no check found invalid."""
     exprs = []
     for s in profile.fields:
         if s.name not in frame.columns:
@@ -158,6 +160,18 @@ def _fields(
             )
         )
     return out
+
+
+def _day(today: object) -> date:
+    """The day sale windows are checked against: the caller's (a ``datetime`` counts by its UTC
+    date), else the current date in UTC."""
+    if today is None:
+        return datetime.now(UTC).date()
+    if isinstance(today, datetime):
+        return (today.astimezone(UTC) if today.tzinfo else today).date()
+    if isinstance(today, date):
+        return today
+    raise UsageError(f"today must be a datetime.date, got {today!r}.")
 
 
 @dataclass
@@ -191,6 +205,7 @@ def analyse(
     issue_rows: IssueRows = False,
     progress: Progress | None = None,
     sheet: str | None = None,
+    today: date | None = None,
 ) -> Analysis:
     """Load, map, derive and check: the shared first half of validate and convert.
 
@@ -199,6 +214,7 @@ def analyse(
     ``report.issue_rows``."""
     if currency is not None and currency.upper() not in ISO_4217:
         raise UsageError(f"The currency must be an ISO 4217 code such as EUR, got {currency!r}.")
+    day = _day(today)
     if workers < 1:
         raise UsageError(f"workers must be 1 or more, got {workers}.")
     if header_line is not None and (
@@ -217,6 +233,7 @@ def analyse(
         sample=table.frame.head(SAMPLE_ITEMS),
         nested=table.source.format == "xml",
         currency_of=currency_named,
+        reserved=companion_names(prof),
     )
     canonical = build_canonical(table, mapped, prof)
     items = canonical.frame.height
@@ -228,6 +245,7 @@ def analyse(
         canonical.several,
         header_currencies=dict(mapped.currencies),
         conflicting=dict(canonical.conflicting),
+        today=day,
     )
     kept: list[pl.DataFrame] = []
     sink: IssueSink | None = kept.append if issue_rows is True else issue_rows or None
@@ -246,7 +264,7 @@ def analyse(
     frame = derive_all(canonical.frame, ctx)
     outcome = run_checks(frame, ctx, sink)
     issues += outcome.issues
-    fields = _fields(prof, canonical, outcome.invalid, mapped)
+    fields = _fields(prof, canonical, frame, outcome.invalid, mapped)
     missing = Missing(**{tier.value: [f.field for f in fields if f.tier == tier and f.column is None] for tier in Tier})
     report = Report(
         source=table.source,
@@ -258,7 +276,7 @@ def analyse(
         issues=issues,
         partial=table.partial,
         columns=table.columns,
-        unmapped_columns=mapped.unmapped,
+        unmapped_columns=[c for c in mapped.unmapped if c not in canonical.companions.values()],
         unmapped_reasons={c: why for c, why in mapped.reasons.items() if c in mapped.unmapped},
     )
     if issue_rows is True:
@@ -283,6 +301,7 @@ def validate(
     issue_rows: IssueRows = False,
     progress: Progress | None = None,
     sheet: str | None = None,
+    today: date | None = None,
 ) -> Report:
     """Read a feed and report which fields it has and what is wrong with it.
 
@@ -290,7 +309,10 @@ def validate(
     transparently. Every guess (``format``, ``encoding``, ``delimiter``, ``item_element``, and
     ``header_line``, the 1-based line of a CSV header below an export's title line) can be
     forced, and ``mapping`` forces column mappings: ``{"Prix TTC": "price"}`` or
-    ``["Prix TTC=price"]``. ``currency`` is the ISO code of prices that name none. With
+    ``["Prix TTC=price"]``. ``currency`` is the ISO code of amounts that name none and whose
+    currency nothing in the feed says (the last step of the order in :mod:`feedcheck.checks.price`).
+    ``today`` (a ``datetime.date``; default: the current date in UTC) is the day a sale price's
+    ``sale_price_effective_date`` window is checked against, so that a report can be reproduced. With
     ``workers=2``, a plain XML file of 32 MB or more is read in two halves by two processes
     (the second a fresh Python interpreter); the report is the same.
 
@@ -322,4 +344,5 @@ def validate(
             issue_rows=issue_rows,
             progress=progress,
             sheet=sheet,
+            today=today,
         ).report

@@ -302,3 +302,22 @@ def test_validate_calls_progress_with_bytes_read_and_the_total(fixtures: Path) -
     seen.clear()
     feedcheck.validate(gzip.compress(feed.read_bytes()), progress=lambda done, total: seen.append((done, total)))
     assert seen[-1][1] is not None and seen[-1][0] == seen[-1][1]  # bytes as sent, compressed
+
+
+def test_today_option_decides_the_sale_windows(tmp_path: Path) -> None:
+    feed = tmp_path / "sale.csv"
+    feed.write_text(
+        "id,title,link,image_link,price,sale_price,sale_price_effective_date\n"
+        "S-1,Kettle,https://x.fr/1,https://x.fr/1.jpg,19.99 EUR,14.99 EUR,2026-11-01/2026-11-30\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.csv"
+    inside = CliRunner().invoke(main, ["convert", str(feed), "--csv", str(out), "--today", "2026-11-29"])
+    assert inside.exit_code == 0, inside.output
+    assert out.read_text(encoding="utf-8").splitlines()[1].split(",")[4:6] == ["14.99", "19.99"]
+    after = CliRunner().invoke(main, ["validate", str(feed), "--today", "2026-12-01", "--format", "json"])
+    outside = [i for i in json.loads(after.output)["issues"] if i["code"] == "sale-price-outside-window"]
+    assert outside[0]["message"].endswith("on 2026-12-01: the regular price is used")
+    wrong = CliRunner().invoke(main, ["validate", str(feed), "--today", "29/11/2026"])
+    assert wrong.exit_code == 2
+    assert "--today" in wrong.output

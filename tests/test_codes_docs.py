@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -82,9 +83,22 @@ def test_codes_are_stable_slugs() -> None:
 
 # Pages whose example input cannot be written literally in Markdown (bytes in another encoding,
 # a 5,000-character value, an invisible control character): the example is described instead.
-NOT_LITERAL = {"encoding-invalid-bytes", "encoding-not-utf8", "description-too-long", "text-control-characters"}
+NOT_LITERAL = {
+    "encoding-invalid-bytes",
+    "encoding-not-utf8",
+    "encoding-uncertain",  # its example is run by tests/test_encodings.py
+    "description-too-long",
+    "text-control-characters",
+}
 # Pages whose example command needs options; the page shows the same command.
-OPTIONS = {"feed-partial": ["--max-items", "2", "--partial"], "missing-useful-field": ["--verbose"]}
+OPTIONS = {
+    "feed-partial": ["--max-items", "2", "--partial"],
+    "missing-useful-field": ["--verbose"],
+    "sale-price-outside-window": ["--today", "2026-11-29"],
+    "url-too-long": ["--profile", "google"],
+    "url-not-ascii": ["--profile", "google"],
+    "image-format-unsupported": ["--profile", "google"],
+}
 
 
 @pytest.mark.parametrize("code", sorted(set(CODES) - NOT_LITERAL))
@@ -104,3 +118,29 @@ def test_page_example_prints_what_the_page_says(code: str, tmp_path: Path, monke
         if kind == "text":
             for line in body.splitlines():
                 assert line in printed, f"{code}: the page shows {line!r}, feedcheck printed:\n{result.output}"
+
+
+# Pages that say what a further option changes: (code, options, what the page says happens).
+WITH_OPTIONS = [
+    ("price-currency-ambiguous", ["--currency", "CAD"], "reports nothing"),
+    ("price-missing-currency", ["--currency", "EUR"], "valid"),
+    ("feed-currency-missing", ["--currency", "EUR"], "valid"),
+]
+
+
+@pytest.mark.parametrize(("code", "options", "outcome"), WITH_OPTIONS, ids=[c for c, _, _ in WITH_OPTIONS])
+def test_page_example_with_the_option_it_names(
+    code: str, options: list[str], outcome: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = (DOCS / f"{code}.md").read_text(encoding="utf-8")
+    assert f"`feedcheck validate feed.csv {' '.join(options)}`" in text
+    body = next(b for kind, b in re.findall(r"```(\w+)\n(.*?)```", text, re.S) if kind == "csv")
+    (tmp_path / "feed.csv").write_bytes(body.encode("utf-8"))
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["validate", *options, "feed.csv", "--format", "json"])
+    report = json.loads(result.output)
+    assert code not in {i["code"] for i in report["issues"]}
+    if outcome == "valid":
+        assert report["valid"] is True
+    else:
+        assert not [i for i in report["issues"] if i["code"].startswith(("price-", "feed-currency", "currency-"))]

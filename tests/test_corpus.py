@@ -528,3 +528,54 @@ def test_every_corpus_feed_exits_0_or_1_on_the_command_line() -> None:
         items = EXPECTED[path.name].items
         headline = " ".join(result.output.split("\n  detected:")[0].split())  # a long path wraps the first line
         assert headline.endswith(f"— {items:,} {'item' if items == 1 else 'items'}, profile default")
+
+
+# What the value rules of issue 13 find in each feed (codes with their counts; feeds absent here find none
+# of these): the products with a non-zero price in a feed that never names its currency, the products
+# sharing an id or a GTIN. The WooCommerce, Shopify and Polish CSV counts were checked independently with
+# the stdlib csv module (rows with a non-zero price; ids repeated once case is folded); the enhanced
+# WooCommerce sample is the sample repeated 16 times (16 x 22 = 352 prices, all 400 ids repeated).
+# Changed by issue 13 (values keep their meaning): a feed that never says its currency gives ONE
+# feed-currency-missing (counting the products whose price lacks one) where it gave price-missing-currency
+# on every price, regular price and shipping cost; TradeTracker's <price currency="EUR"> attribute
+# (price@currency) is read as the price's own currency column, so its prices are EUR; Tradedoubler's Dutch
+# availability ("direct leverbaar", "uitverkocht") is now known; benchy's three items share the GTIN
+# 87196893300583 (gtin-duplicate, new).
+VALUE_FINDINGS: dict[str, dict[str, int]] = {
+    "czech_universal_feed_sample.xml": {"feed-currency-missing": 7},
+    "epages_beyond_idealo_export.csv": {"feed-currency-missing": 14},
+    "facebook_catalog_csv_polish_dagra.csv": {"feed-currency-missing": 10},
+    "flat_products_xml_nameit_bestseller.xml": {"feed-currency-missing": 43},
+    "google_merchant_csv_polish_localized_headers.csv": {"feed-currency-missing": 10},
+    "google_rss_benchy_good.xml": {"gtin-duplicate": 3},
+    "google_rss_cdata_danish.xml": {"id-duplicate": 3},
+    "magento2_import_cyrillic_url_keys.csv": {"feed-currency-missing": 4},
+    "prestashop14_combinations_import_semicolon.csv": {"feed-currency-missing": 1, "id-duplicate": 2},
+    # No price column: the ecotax amounts are the ones without a currency.
+    "prestashop_products_import_semicolon.csv": {"feed-currency-missing": 5},
+    "shopify_products_export_de_variants_image_rows.csv": {"feed-currency-missing": 130, "id-duplicate": 124},
+    "woocommerce_export_ptbr_localized_headers.csv": {"feed-currency-missing": 6},
+    "woocommerce_real_export_2024_bom.csv": {"feed-currency-missing": 105},
+    "woocommerce_sample_products.csv": {"feed-currency-missing": 22},
+    "woocommerce_sample_products_enhanced_bom.csv": {"feed-currency-missing": 352, "id-duplicate": 400},
+    "zbozi_cz_sample.xml": {"feed-currency-missing": 5},
+}
+VALUE_CODES = {
+    "feed-currency-missing",
+    "price-missing-currency",
+    "currency-inferred",
+    "price-currency-ambiguous",
+    "sale-price-outside-window",
+    "shipping-several-groups",
+    "gtin-duplicate",
+    "id-duplicate",
+    "availability-unknown",
+    "condition-unknown",
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_corpus_value_findings(name: str) -> None:
+    report = feedcheck.validate(corpus_file(name))
+    found = {i.code: i.count for i in report.issues if i.code in VALUE_CODES}
+    assert found == VALUE_FINDINGS.get(name, {})

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import tomllib
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -35,9 +37,15 @@ def as_csv(rows: list[dict[str, str]]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
+# The day the outputs are written (A-1's January sale runs then): a discount's window is written
+# only when it covers that day, and read back on it.
+TODAY = date(2026, 1, 15)
+
+
 def outputs(source: object, **options: object) -> tuple[bytes, bytes, bytes, feedcheck.ConvertResult]:
-    """Canonical CSV, Google RSS, Google TSV of ``source``."""
+    """Canonical CSV, Google RSS, Google TSV of ``source``, written on :data:`TODAY`."""
     c, x, t = io.BytesIO(), io.BytesIO(), io.BytesIO()
+    options.setdefault("today", TODAY)
     result = feedcheck.convert(source, csv=c, google_xml=x, google_tsv=t, **options)  # type: ignore[arg-type]
     return c.getvalue(), x.getvalue(), t.getvalue(), result
 
@@ -184,14 +192,15 @@ def test_each_amount_is_written_in_its_own_currency_and_shipping_with_its_sub_at
             "shipping:service": None,
             "shipping:price": "5.00 CHF",
         },
-        # P3: no currency anywhere: the amounts alone, nothing invented.
+        # P3: no currency anywhere: nothing invented, the amounts are left out (Google would read a
+        # bare amount in the account's currency) and counted.
         {
             "id": "P3",
-            "price": "7.50",
+            "price": None,
             "sale_price": None,
             "shipping:country": None,
             "shipping:service": None,
-            "shipping:price": "0.00",
+            "shipping:price": None,
         },
         # P4: a country and a service but no cost: g:shipping cannot be written, and is counted.
         {
@@ -204,6 +213,8 @@ def test_each_amount_is_written_in_its_own_currency_and_shipping_with_its_sub_at
         },
     ]
     assert left_out == {
+        "price": (1, "an amount whose currency the feed does not say"),  # P3
+        "shipping_cost": (1, "an amount whose currency the feed does not say"),  # P3
         "regular_price": (1, "no discount"),
         "shipping_country": (1, "no shipping cost to go with it"),
         "shipping_service": (1, "no shipping cost to go with it"),
@@ -213,18 +224,18 @@ def test_each_amount_is_written_in_its_own_currency_and_shipping_with_its_sub_at
         writer.write(hand_normalised())
         writer.close()
     items = etree.fromstring(rss.getvalue()).findall("channel/item")
-    shipping = [[(c.tag.replace(G, "g:"), c.text) for c in item.find(f"{G}shipping")] for item in items[:3]]
+    shipping = [[(c.tag.replace(G, "g:"), c.text) for c in item.find(f"{G}shipping")] for item in items[:2]]
     assert shipping == [
         [("g:country", "FR"), ("g:service", "Standard"), ("g:price", "4.90 EUR")],
         [("g:country", "CH"), ("g:price", "5.00 CHF")],
-        [("g:price", "0.00")],
     ]
+    assert items[2].find(f"{G}shipping") is None  # P3: no currency for its cost
     assert items[3].find(f"{G}shipping") is None
     assert tsv.getvalue().decode().splitlines() == [
         "id\tprice\tsale_price\tshipping",
         "P1\t25.00 EUR\t19.99 EUR\tFR::Standard:4.90 EUR",
         "P2\t20.00 EUR\t\tCH:::5.00 CHF",
-        "P3\t7.50\t\t:::0.00",
+        "P3\t\t\t",
         "P4\t3.00 EUR\t\t",
     ]
 
@@ -255,6 +266,9 @@ FIELD_VOCABULARIES = {
 CARRIED = {name for name, s in SPEC["fields"].items() if s["google"]} | {"currency"}  # currency: inside amounts
 
 
+DECIMAL = re.compile(r"^-?\d+(\.\d+)?$")
+
+
 def google_keeps(records: list[dict[str, str]]) -> list[dict[str, str]]:
     """What the Google files can hold of canonical records, from the spec file: the fields with a
     Google attribute, a vocabulary field's value only when Google knows it, and regular_price
@@ -266,13 +280,29 @@ def google_keeps(records: list[dict[str, str]]) -> list[dict[str, str]]:
             for k, v in record.items()
             if k in CARRIED and (k not in FIELD_VOCABULARIES or v.lower() in FIELD_VOCABULARIES[k])
         }
+        for name, spec in SPEC["fields"].items():  # an amount no currency goes with is left out
+            currency = record.get(f"{name}_currency") or record.get("currency")
+            amount = spec.get("kind") in ("amount", "shipping")
+            if amount and name in row and DECIMAL.match(row[name]) and not currency:
+                row.pop(name)
+        same = (record.get("regular_price_currency") or record.get("currency")) == (
+            record.get("price_currency") or record.get("currency")
+        )
         try:
-            discount = float(record["regular_price"]) > float(record["price"])
+            discount = same and float(row["regular_price"]) > float(row["price"])
         except (KeyError, ValueError):
             discount = False
         if not discount:
             row.pop("regular_price", None)
             row.pop("sale_price_effective_date", None)
+        # Each amount with its currency, however the normalised columns say it (its own
+        # <field>_currency column, or the row's currency): the meaning is what must survive.
+        for name in [*row]:
+            spec = SPEC["fields"].get(name, {})
+            currency = record.get(f"{name}_currency") or record.get("currency")
+            if spec.get("kind") in ("amount", "shipping", "discount") and name != "sale_price_effective_date":
+                row[name] = f"{row[name]} {currency}" if currency and DECIMAL.match(row[name]) else row[name]
+        row.pop("currency", None)
         kept.append(row)
     return kept
 

@@ -20,6 +20,7 @@ expects, each in its own ``fixtures/codes/<code>--<quirk>.csv``; they run throug
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import NamedTuple
 
@@ -41,6 +42,8 @@ class Expect(NamedTuple):
     currency: str | None = "EUR"  # the default currency passed to validate()
     always: bool = False  # the issue is raised even with count 0 (a file-level finding)
     limits: feedcheck.Limits | None = None  # the limits passed to validate()
+    today: date | None = None  # the day sale windows are checked against
+    profile: str | None = None  # the profile passed to validate() (None: the default)
 
 
 LONG_TITLE_A = ("Blue Cotton Shirt " * 9)[:151]  # 151 characters, the last one "o"
@@ -53,6 +56,9 @@ EXPECTED: dict[str, Expect] = {
     "encoding-invalid-bytes": Expect("encoding-invalid-bytes.csv", 2, [4, 6], values=[None, None]),
     # The whole file is Windows-1252; the issue names the file, not a line.
     "encoding-not-utf8": Expect("encoding-not-utf8.csv", 1, []),
+    # An otherwise ASCII file with two bytes no candidate code page reads as a letter: 0x81 after P003's title,
+    # 0x9D inside P005's. Read as Windows-1252, they become U+FFFD; the count is the bytes.
+    "encoding-uncertain": Expect("encoding-uncertain.csv", 2, [4, 6], values=[None, None]),
     # Header columns 3 ("") and 16 (" ") have no name; the example is the header line, value its first position.
     "csv-empty-header": Expect("csv-empty-header.csv", 2, [1], values=["3"]),
     # notes and color are both written twice in the header.
@@ -151,6 +157,42 @@ EXPECTED: dict[str, Expect] = {
         field="price",
     ),
     "currency-unknown": Expect("currency-unknown.csv", 2, [4, 5], values=["XYZ", "Dollars"], field="currency"),
+    # Every other price says EUR, which is no dollar nor yen: P002's $ and P005's ¥ stay unknown.
+    "price-currency-ambiguous": Expect(
+        "price-currency-ambiguous.csv",
+        2,
+        [3, 6],
+        values=["$19.99 (USD, CAD, AUD...?)", "¥1500 (JPY, CNY?)"],
+        field="price",
+    ),
+    # P003 and P005 have bare prices; every currency the feed names is EUR (prices and shipping costs).
+    # Validated without a default currency: the feed's own comes first anyway.
+    "currency-inferred": Expect("currency-inferred.csv", 2, [4, 6], values=["13.99", "7.50"], currency=None),
+    # No price or shipping cost names a currency, no currency column, none given: one finding, every product.
+    "feed-currency-missing": Expect(
+        "feed-currency-missing.csv",
+        5,
+        [2, 3, 4, 5, 6],
+        values=["11.99", "12.99", "13.99", "14.99", "15.99"],
+        currency=None,
+    ),
+    # On 2026-11-29: P002's sale ended in January 2020, P004's starts in 2099; P003's runs (no issue).
+    "sale-price-outside-window": Expect(
+        "sale-price-outside-window.csv",
+        2,
+        [3, 5],
+        values=["9.99 EUR (2020-01-01/2020-01-31)", "11.99 EUR (2099-01-01T00:00+01:00/2099-02-01T00:00+01:00)"],
+        field="sale_price",
+        today=date(2026, 11, 29),
+    ),
+    # P002: Google's comma-separated groups; P004: Meta's semicolon-separated groups.
+    "shipping-several-groups": Expect(
+        "shipping-several-groups.csv",
+        2,
+        [3, 5],
+        values=["FR:::4.95 EUR,BE:::6.95 EUR", "FR::Standard:4.95 EUR;DE::Standard:6.95 EUR"],
+        field="shipping_cost",
+    ),
     # ---- gtin ------------------------------------------------------------------------------------------
     "gtin-scientific-notation": Expect(
         "gtin-scientific-notation.csv", 2, [3, 4], values=["4.00638E+12", "3.65E+12"], field="gtin"
@@ -174,6 +216,14 @@ EXPECTED: dict[str, Expect] = {
     # EAN-13 with prefix 2, and UPC-A number system 4 (in-store), both with valid check digits.
     "gtin-restricted-prefix": Expect(
         "gtin-restricted-prefix.csv", 2, [4, 5], values=["2001234567893", "412345678903"], field="gtin"
+    ),
+    # P004 repeats P002's GTIN 4006381330022.
+    "gtin-duplicate": Expect(
+        "gtin-duplicate.csv",
+        2,
+        [3, 5],
+        values=["4006381330022 (also line 5)", "4006381330022 (also line 3)"],
+        field="gtin",
     ),
     # Two valid ISBN-10 (the second with an X check digit).
     "gtin-isbn10": Expect("gtin-isbn10.csv", 2, [2, 3], values=["0306406152", "080442957X"], field="gtin"),
@@ -226,7 +276,45 @@ EXPECTED: dict[str, Expect] = {
         values=["https://shop.example.com/img/2.php", "https://shop.example.com/img/3"],
         field="image_link",
     ),
+    # Google's limits (--profile google). The fixtures have no column for mpn, item_group_id,
+    # availability_date, color, size, gender and age_group, which Google recommends: those warnings are expected.
+    # P003's link has 2,001 characters and P005's 2,100; P004's has exactly 2,000 (allowed).
+    "url-too-long": Expect(
+        "url-too-long.csv",
+        2,
+        [4, 6],
+        values=[
+            "https://shop.example.com/p/3?r" + "... (2001 characters)",
+            "https://shop.example.com/p/5?r" + "... (2100 characters)",
+        ],
+        field="link",
+        profile="google",
+        extra=frozenset({"missing-recommended-field"}),
+    ),
+    "url-not-ascii": Expect(
+        "url-not-ascii.csv",
+        2,
+        [3, 5],
+        values=["https://shop.example.com/p/café-2", "https://bücher.example.com/p/4"],
+        field="link",
+        profile="google",
+        extra=frozenset({"missing-recommended-field"}),
+    ),
+    # .svg (P003) and .AVIF with a query string (P005); the other images are .jpg.
+    "image-format-unsupported": Expect(
+        "image-format-unsupported.csv",
+        2,
+        [4, 6],
+        values=["https://shop.example.com/img/3.svg", "https://shop.example.com/img/5.AVIF?w=400"],
+        field="image_link",
+        profile="google",
+        extra=frozenset({"missing-recommended-field"}),
+    ),
     # ---- vocabularies ----------------------------------------------------------------------------------
+    # P001 "no" and P003's French "non" are read as no; P002 "maybe" and P004 "N/A" are not yes or no.
+    "identifier-exists-invalid": Expect(
+        "identifier-exists-invalid.csv", 2, [3, 5], values=["maybe", "N/A"], field="identifier_exists"
+    ),
     "availability-unknown": Expect(
         "availability-unknown.csv", 2, [3, 6], values=["maybe", "ask us"], field="availability"
     ),
@@ -259,6 +347,14 @@ EXPECTED: dict[str, Expect] = {
     ),
     "text-control-characters": Expect(
         "text-control-characters.csv", 2, [2, 5], values=["Blue\ufffdShirt", "Red\ufffdScarf"], field="title"
+    ),
+    # A zero-width space in P002's title, a right-to-left mark opening P005's.
+    "text-invisible-characters": Expect(
+        "text-invisible-characters.csv",
+        2,
+        [3, 6],
+        values=["Red Wool<U+200B>Scarf", "<U+200F>White Canvas Sneakers"],
+        field="title",
     ),
     # ---- dates, stock, category ------------------------------------------------------------------------
     "date-invalid": Expect(
@@ -386,6 +482,22 @@ REGRESSIONS: dict[str, tuple[str, Expect, str]] = {
         "interval ends are compared as text without their UTC offsets: 2024-06-01T10:00+02:00/"
         "2024-06-01T09:30Z is called reversed and 2024-06-01T12:00+00:00/2024-06-01T13:00+02:00 is not",
     ),
+    # Google does not tell ids apart by case, and collapses runs of spaces: P002 "SKU-2" and P004 "sku-2"
+    # (lines 3, 5) are one id, P003 "SKU 3" and P005 "SKU  3" (lines 4, 6) another. The spaces are
+    # also id-has-whitespace.
+    "id-duplicate--case-and-spaces": (
+        "id-duplicate",
+        Expect(
+            "id-duplicate--case-and-spaces.csv",
+            4,
+            [3, 4, 5, 6],
+            values=["SKU-2 (also line 5)", "SKU 3 (also line 6)", "sku-2 (also line 3)", "SKU  3 (also line 4)"],
+            field="id",
+            extra=frozenset({"id-has-whitespace"}),
+        ),
+        "ids that differ only by case or by the number of spaces (SKU-2 and sku-2) are not duplicates, "
+        "while Google merges them into one product",
+    ),
     # U+001F (line 3, unit separator) and U+0085 (line 5, C1 next line) are invisible control characters.
     "text-control-characters--c1-and-unit-separator": (
         "text-control-characters",
@@ -416,7 +528,13 @@ def test_every_code_has_a_fixture() -> None:
 
 @pytest.mark.parametrize(("code", "expect"), _params())
 def test_code_fires_exactly_where_expected(code: str, expect: Expect) -> None:
-    report = feedcheck.validate(FIXTURES / expect.fixture, currency=expect.currency, limits=expect.limits)
+    report = feedcheck.validate(
+        FIXTURES / expect.fixture,
+        currency=expect.currency,
+        limits=expect.limits,
+        today=expect.today,
+        profile=expect.profile,
+    )
 
     found = [i for i in report.issues if i.code == code]
     if expect.count == 0 and not expect.always:

@@ -15,7 +15,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from feedcheck.checks.vocabulary import AVAILABILITY, fold_value
+from feedcheck.checks.vocabulary import fold_value, vocabulary
 from feedcheck.map.columns import map_columns
 from feedcheck.map.lexicon import SALE_PRICE, build_index, load_lexicon
 from feedcheck.map.names import read_name, words
@@ -142,7 +142,7 @@ def test_the_stock_words_are_known_availability_values() -> None:
     """A stock column moved to availability by its values must not then be reported as unknown."""
     stock_words = pl.Series(sorted(load_lexicon().availability_words))
     folded = stock_words.to_frame("v").select(fold_value(pl.col("v"))).to_series().to_list()
-    assert [w for w in folded if w not in AVAILABILITY] == []
+    assert [w for w in folded if w not in vocabulary("availability")] == []
 
 
 @pytest.mark.parametrize(

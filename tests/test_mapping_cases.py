@@ -33,12 +33,11 @@ SKIP_REASON = (
 EXPECTED: dict[str, dict[str, Any]] = (
     tomllib.loads((CASES / "expected.toml").read_text(encoding="utf-8")) if (CASES / "expected.toml").is_file() else {}
 )
-# The encoding cases need the detection of Central European code pages (issue #13).
-ENCODING_ISSUE = {"cp1250_polish_l_stroke.csv", "cp1250_t_caron.csv"}
 # Dialect cases that #11's own rules already make right: NetAffiliation's English export puts a
 # tracked URL in `id`, and the value rule "an id column of URLs loses to another id column" gives
-# `product_id` the field and leaves `id` unmapped, as the case asks.
-RIGHT_WITHOUT_DIALECT = {"netaffiliation_english_headers.csv"}
+# `product_id` the field and leaves `id` unmapped, as the case asks. TradeTracker's
+# <price currency="EUR"> is read as the price's own currency column since #13.
+RIGHT_WITHOUT_DIALECT = {"netaffiliation_english_headers.csv", "tradetracker_price_currency_attr.xml"}
 
 
 def _params() -> list[Any]:
@@ -47,8 +46,6 @@ def _params() -> list[Any]:
         marks = []
         if "dialect" in case and name not in RIGHT_WITHOUT_DIALECT:
             marks.append(pytest.mark.xfail(strict=True, reason=f"issue 12: the {case['dialect']} dialect"))
-        elif name in ENCODING_ISSUE:
-            marks.append(pytest.mark.xfail(strict=True, reason="issue 13: windows-1250 detection"))
         params.append(pytest.param(name, case, id=name, marks=marks))
     return params or [pytest.param("", {}, marks=pytest.mark.skip(reason=SKIP_REASON))]
 

@@ -18,11 +18,13 @@ SCHEME_VALUES = ["http://", "https://", "HTTPS://", "ftp://", "javascript:", " h
 LABEL_VALUES = ["shop", "cdn", "a-b", "x", "127", "10", "0", "192", "168", "é", "", "user@shop", "-"]
 TLD_VALUES = ["fr", "com", "co", "local", "localhost", "test", "internal", "lan", "arpa", "1", "c", "", "fr."]
 PORT_VALUES = ["", ":8080", ":"]
-PATH_VALUES = ["", "/", "/p/1", "/img/a.jpg", "/a.JPEG", "/b.png", "/c.php", "/a b.jpg", "/x,https://y.fr"]
+PATH_VALUES = ["", "/", "/p/1", "/img/a.jpg", "/a.JPEG", "/b.png", "/c.php", "/a b.jpg", "/x,https://y.fr", "/d.svg"]
+# Paths around Google's 2,000 characters: drawn by hypothesis, kept out of the grid below (too big there).
+LONG_PATHS = ["/é.jpg", "/" + "l" * 1975 + ".jpg", "/" + "l" * 1980 + ".jpg", "/" + "l" * 1985 + ".jpg"]
 TAIL_VALUES = ["", "?x=1", "#top", "?u=a.jpg", ";s", " ", ",https://z.fr/a.jpg"]
 SCHEMES, LABELS, TLDS, PORTS, PATHS, TAILS = (
     st.sampled_from(values)
-    for values in (SCHEME_VALUES, LABEL_VALUES, TLD_VALUES, PORT_VALUES, PATH_VALUES, TAIL_VALUES)
+    for values in (SCHEME_VALUES, LABEL_VALUES, TLD_VALUES, PORT_VALUES, PATH_VALUES + LONG_PATHS, TAIL_VALUES)
 )
 urls = st.one_of(
     st.builds(
@@ -33,23 +35,30 @@ urls = st.one_of(
 )  # fmt: skip
 
 
-def full_url_hits(values: pl.Series, image: bool, single: bool) -> pl.DataFrame:
+# No limits (the default profile), and Google's: 2,000 ASCII characters, its six image formats.
+LIMITS = [links.Limits(), links.Limits(2000, True, ("jpg", "jpeg", "webp", "png", "gif", "bmp", "tif", "tiff"))]
+
+
+def full_url_hits(values: pl.Series, image: bool, single: bool, limits: links.Limits) -> pl.DataFrame:
     frame = pl.DataFrame({"url": values})
     url = pl.col("url")
     frame = frame.with_columns(links._host(url).alias("host"), links._path(url).alias("path"))
-    checks = links._checks(url, pl.col("host"), pl.col("path"), image, single)
+    checks = links._checks(url, pl.col("host"), pl.col("path"), image, single, limits)
     return frame.select([(mask & url.is_not_null()).fill_null(False).alias(code) for code, mask, _ in checks])
 
 
 @SETTINGS
-@given(st.lists(st.one_of(st.none(), urls), max_size=20), st.booleans(), st.booleans())
-def test_plain_url_prefilter_misses_nothing(values: list[str | None], image: bool, single: bool) -> None:
+@given(st.lists(st.one_of(st.none(), urls), max_size=20), st.booleans(), st.booleans(), st.sampled_from(LIMITS))
+def test_plain_url_prefilter_misses_nothing(
+    values: list[str | None], image: bool, single: bool, limits: links.Limits
+) -> None:
     series = pl.Series("url", values, dtype=pl.String)
-    assert links._hits(series, image, single).equals(full_url_hits(series, image, single))
+    assert links._hits(series, image, single, limits).equals(full_url_hits(series, image, single, limits))
 
 
 def test_plain_url_prefilter_on_every_combination_of_edge_parts() -> None:
-    """All 511,056 URLs made of the edge parts above (8 x 26 x 13 x 3 x 9 x 7), through both paths."""
+    """All 567,840 URLs made of the edge parts above (8 x 26 x 13 x 3 x 10 x 7), through both paths,
+    without limits and with Google's."""
     hosts = [*LABEL_VALUES, *(f"shop.{label}" for label in LABEL_VALUES)]
     frame = pl.DataFrame({"scheme": SCHEME_VALUES})
     for name, values in (("host", hosts), ("tld", TLD_VALUES), ("port", PORT_VALUES), ("path", PATH_VALUES)):
@@ -58,16 +67,16 @@ def test_plain_url_prefilter_on_every_combination_of_edge_parts() -> None:
     series = frame.select(
         pl.concat_str("scheme", "host", pl.lit("."), "tld", "port", "path", "tail").alias("url")
     ).to_series()
-    assert series.len() == 511_056
-    for image in (False, True):
-        assert links._hits(series, image, single=True).equals(full_url_hits(series, image, single=True))
+    assert series.len() == 567_840
+    for image, limits in ((False, LIMITS[0]), (True, LIMITS[0]), (True, LIMITS[1])):
+        assert links._hits(series, image, True, limits).equals(full_url_hits(series, image, True, limits))
 
 
 def test_plain_urls_skip_the_rules_and_others_do_not() -> None:
     series = pl.Series(
         ["https://cdn.example.fr/img/1.jpg", "https://shop.local/p/1", "https://x.fr/a b", "http://10.0.0.1/a.png"]
     )
-    hits = links._hits(series, image=True, single=True)
+    hits = links._hits(series, True, True, LIMITS[0])
     assert hits.get_column("url-local-host").to_list() == [False, True, False, True]
     assert hits.get_column("url-has-spaces").to_list() == [False, False, True, False]
 

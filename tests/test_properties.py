@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import feedcheck
-from feedcheck.checks.currencies import ISO_4217
+from feedcheck.checks.currencies import ISO_4217, MINOR_UNITS
 from feedcheck.checks.gtin import gs1_check_digit_ok
 from feedcheck.checks.price import parse_prices
 
@@ -28,12 +28,21 @@ def test_price_parser_never_raises(values: list[str | None]) -> None:
     rows = parse(values)
     assert len(rows) == len(values)
     for value, row in zip(values, rows, strict=True):
-        assert row["status"] in (None, "ok", "unparseable", "bad-currency", "both-currencies")
+        assert row["status"] in (None, "ok", "unparseable", "bad-currency", "both-currencies", "currency-only")
         if value is None:
             assert row["status"] is None
 
 
 amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("9999999.99"), places=2)
+
+
+def written(amount: Decimal, code: str) -> str:
+    """How feedcheck writes an amount: with its currency's ISO 4217 decimals (``12.340`` KWD,
+    ``12`` JPY), keeping decimals beyond them only when they are not zeros (``12.34`` JPY)."""
+    places = MINOR_UNITS[code]
+    if amount == amount.quantize(Decimal(1).scaleb(-places)):
+        return f"{amount:.{places}f}"
+    return f"{amount:.2f}"
 
 
 def styles(amount: Decimal, code: str) -> list[str]:
@@ -59,7 +68,7 @@ def test_every_style_of_one_price_parses_to_the_same_amount(amount: Decimal, cod
     for row in parse(styles(amount, code)):
         assert row["status"] == "ok"
         assert row["currency"] == code
-        assert row["text"] == f"{amount:.2f}"
+        assert row["text"] == written(amount, code)
 
 
 @SETTINGS

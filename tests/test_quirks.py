@@ -766,7 +766,7 @@ def test_cp1252_values_decoded() -> None:
 
 def test_cp1252_detected() -> None:
     report = check(CP1252)
-    assert report.source.encoding == "cp1252"
+    assert report.source.encoding == "windows-1252"
     assert structural(report) == {"encoding-not-utf8"}
     found = issue(report, "encoding-not-utf8")
     assert found.count == 1

@@ -11,6 +11,7 @@ import polars as pl
 
 from feedcheck.checks import category, dates, gtin, identity, links, presence, price, stock, text, vocabulary
 from feedcheck.checks.base import Context, IssueSink, Outcome, Rule, run_rules
+from feedcheck.checks.duplicates import Duplicates
 
 FAMILIES = (price, gtin, identity, links, vocabulary, text, dates, stock, category)
 
@@ -22,19 +23,36 @@ def derive_all(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     frame = price.derive_frame(frame, ctx)
     frame = gtin.derive_frame(frame, ctx)
     frame = links.derive_frame(frame, ctx)
-    frame = text.derive_frame(frame, ctx)
-    return frame.with_columns(price.resolve(ctx))
+    return text.derive_frame(frame, ctx)
+
+
+def collectors(ctx: Context) -> list[Duplicates]:
+    """The feed-level collectors (duplicates), fresh for one feed."""
+    found = identity.collectors(ctx) + gtin.collectors(ctx)
+    for collector in found:
+        collector.column = ctx.columns.get(collector.field)
+    return found
 
 
 def run_checks(frame: pl.DataFrame, ctx: Context, sink: IssueSink | None = None) -> Outcome:
-    """Presence and value rules over a frame that already has the derived columns; every hit
-    goes to ``sink`` as an issue row when one is given."""
+    """Presence and value rules over a frame that already has the derived columns: the per-item
+    rules, then the feed-level collectors (here over the frame as one batch); every hit of a
+    per-item rule goes to ``sink`` as an issue row when one is given."""
     rules: list[Rule] = presence.rules(ctx)
     for family in FAMILIES:
         rules += family.rules(ctx)
     for rule in rules:
         rule.column = ctx.columns.get(rule.field)
-    return run_rules(frame, rules, sink)
+    outcome = run_rules(frame, rules, sink)
+    for collector in collectors(ctx):
+        if frame.height:
+            collector.add(frame)
+        issue = collector.issue()
+        if issue is not None:
+            outcome.issues.append(issue)
+            if sink is not None:
+                sink(collector.rows())
+    return outcome
 
 
-__all__ = ["FAMILIES", "Context", "derive_all", "run_checks"]
+__all__ = ["FAMILIES", "Context", "collectors", "derive_all", "run_checks"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 
 import polars as pl
 
@@ -36,8 +37,17 @@ ROW_SCHEMA: dict[str, pl.DataType] = {
 assert tuple(ROW_SCHEMA) == ROW_COLUMNS
 
 
+def utc_today() -> date:
+    """The current date in UTC: "today" when the caller sets none."""
+    return datetime.now(UTC).date()
+
+
 @dataclass
 class Context:
+    """What every rule may know besides an item's own row: the profile, which fields have a
+    column, and feed-level facts decided up front (from the caller, the header, the feed's format,
+    or the first :data:`~feedcheck.limits.SAMPLE_ITEMS` records)."""
+
     profile: Profile
     present: frozenset[str]  # canonical fields that have a column
     currency: str | None = None  # the caller's default currency (ISO 4217)
@@ -47,6 +57,11 @@ class Context:
     header_currencies: dict[str, str] = field(default_factory=dict)
     # field -> its first column and the columns matched by the same name ("TITLE" and "title"), compared per item
     conflicting: dict[str, list[str]] = field(default_factory=dict)
+    dialect_currency: str | None = None  # the currency the feed's format implies (Heureka.cz: CZK)
+    today: date = field(default_factory=utc_today)  # the day sale windows are checked against
+    # Decided on the first SAMPLE_ITEMS records by checks.price.feed_facts:
+    feed_currency: str | None = None  # the one currency the feed names, when it names exactly one
+    feed_names_currency: bool = True  # the feed (or the caller) says its currency somewhere
 
     def fields_of(self, *kinds: str) -> list[FieldSpec]:
         return [f for f in self.profile.fields if f.kind in kinds and f.name in self.present]
@@ -63,6 +78,7 @@ class Rule:
     needs_value: bool = True  # only items with a value can be hit (nulls never are)
     blocks_listing: bool | None = None  # the item cannot be listed (drop_invalid); default: invalidates
     column: str | None = None  # the source column, filled in by the engine
+    feed_level: bool = False  # one finding about the feed: the issue names no field or column
 
 
 __all__ = [
@@ -81,6 +97,7 @@ __all__ = [
     "on_rows",
     "row_columns",
     "run_rules",
+    "utc_today",
 ]
 
 
@@ -140,18 +157,27 @@ def run_rules(frame: pl.DataFrame, rules: list[Rule], sink: IssueSink | None = N
             continue
         mask = masks.get_column(f"r{index}")
         value = rule.value if rule.value is not None else pl.col(rule.field)
-        # The value is computed over the whole frame before filtering: some values look at
-        # other rows (the lines of an id's twins).
-        hit = frame.select(row_columns(rule.code, rule.field, value, id_expr)).filter(mask)
+        # Every value is a function of its own row: computed for the hit rows only (the examples
+        # shown, or every hit when a sink wants the issue rows).
+        hit = frame.lazy().filter(pl.lit(mask))
+        if sink is None:
+            hit = hit.head(EXAMPLES)
+        field_of_row = None if rule.feed_level else rule.field
+        rows = hit.select(row_columns(rule.code, field_of_row, value, id_expr)).collect()
         if sink is not None:
-            found.append(hit)
+            found.append(rows)
         examples = [
             Example(item=r[0], line=r[1], id=r[2], value=r[3])
-            for r in hit.head(EXAMPLES).select("item", "line", "id", "value").rows()
+            for r in rows.head(EXAMPLES).select("item", "line", "id", "value").rows()
         ]
         outcome.issues.append(
             make_issue(
-                rule.code, int(hits), field=rule.field, column=rule.column, examples=examples, detail=rule.detail
+                rule.code,
+                int(hits),
+                field=None if rule.feed_level else rule.field,
+                column=None if rule.feed_level else rule.column,
+                examples=examples,
+                detail=rule.detail,
             )
         )
         blocks = rule.invalidates if rule.blocks_listing is None else rule.blocks_listing

@@ -1,51 +1,44 @@
-"""ISO 4217 currency codes, and the symbols and words merchants write instead."""
+"""ISO 4217 currency codes with their minor units, and the symbols, words and tax words merchants
+write around an amount.
+
+The facts live in ``schemas/values/currencies.toml`` (each block with its source); this module
+reads them once and gives them the shapes the price rules use.
+"""
 
 from __future__ import annotations
 
-ISO_4217 = frozenset(
-    """AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD
-    CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF
-    GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP
-    LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB
-    PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL
-    THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW
-    ZWG""".split()  # noqa: SIM905 - one line per alphabet block reads better
-)
+import tomllib
+from functools import cache
+from importlib import resources
+from typing import Any
 
-# Lower-cased symbols and words -> ISO code. "$" alone is taken as USD; "kr" is left out on purpose
-# (Danish, Swedish and Norwegian crowns share it), so it is reported as unknown.
-SYMBOLS = {
-    "€": "EUR",
-    "euro": "EUR",
-    "euros": "EUR",
-    "eur.": "EUR",
-    "£": "GBP",
-    "$": "USD",
-    "us$": "USD",
-    "usd$": "USD",
-    "¥": "JPY",
-    "円": "JPY",
-    "zł": "PLN",
-    "zl": "PLN",
-    "kč": "CZK",
-    "kc": "CZK",
-    "ft": "HUF",
-    "lei": "RON",
-    "₽": "RUB",
-    "руб": "RUB",
-    "руб.": "RUB",
-    "₴": "UAH",
-    "грн": "UAH",
-    "₹": "INR",
-    "rs": "INR",
-    "rs.": "INR",
-    "₺": "TRY",
-    "₩": "KRW",
-    "r$": "BRL",
-    "chf": "CHF",
-    "fr.": "CHF",
-    "c$": "CAD",
-    "ca$": "CAD",
-    "a$": "AUD",
-    "au$": "AUD",
+
+@cache
+def _data() -> dict[str, Any]:
+    text = resources.files("feedcheck.schemas").joinpath("values/currencies.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def _iso() -> dict[str, Any]:
+    iso: dict[str, Any] = _data()["iso_4217"]
+    return iso
+
+
+ISO_4217: frozenset[str] = frozenset(_iso()["codes"])
+"""Active ISO 4217 codes (upper case)."""
+
+MINOR_UNITS: dict[str, int] = {
+    code: int(_iso()["minor_units"].get(code, _iso()["default_minor_units"])) for code in ISO_4217
 }
+"""Decimals of each currency: ``KWD`` 3, ``JPY`` 0, most 2 (ISO 4217 minor units)."""
+
+SYMBOLS: dict[str, str] = dict(_data()["symbols"]["one"])
+"""Lower-cased symbol or word -> the one ISO code it names (``€`` -> ``EUR``)."""
+
+SHARED_SYMBOLS: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in _data()["symbols"]["several"].items()}
+"""Lower-cased symbol -> the ISO codes that share it (``$``, ``¥``, ``kr``): never guessed."""
+
+TAX_WORDS: tuple[str, ...] = tuple(_data()["tax_words"]["words"])
+"""Words saying an amount includes VAT (``TTC``, ``inkl. MwSt.``), removed before parsing."""
+
+__all__ = ["ISO_4217", "MINOR_UNITS", "SHARED_SYMBOLS", "SYMBOLS", "TAX_WORDS"]

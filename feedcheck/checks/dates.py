@@ -1,6 +1,13 @@
-"""Dates: ISO 8601 dates and date-times, and start/end intervals (sale_price_effective_date)."""
+"""Dates: ISO 8601 dates and date-times, and start/end intervals (sale_price_effective_date).
+
+An interval's start without a time starts at the beginning of that day, its end without a time
+ends at the end of that day (Google, G-SPED; Prisjakt: "ends 23:59:59"); a value without a zone
+is taken as UTC. Every rule here is per item.
+"""
 
 from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
 
@@ -28,16 +35,36 @@ _PARTS = (
 )
 
 
-def _instant(value: pl.Expr) -> pl.Expr:
-    """The UTC instant of an ISO value; a value without time starts at midnight and one
-    without zone is taken as UTC."""
+def _instant(value: pl.Expr, *, end: bool = False) -> pl.Expr:
+    """The UTC instant of an ISO value; a value without time starts at midnight (or, as the
+    ``end`` of an interval, ends at the last second of that day) and one without zone is UTC."""
     parts = value.str.extract_groups(_PARTS)
-    hour = parts.struct.field("h").fill_null("0").str.zfill(2)
-    minute = parts.struct.field("m").fill_null("00")
-    second = parts.struct.field("s").fill_null("00")
+    no_time = parts.struct.field("h").is_null()
+    hour = parts.struct.field("h").fill_null("23" if end else "0").str.zfill(2)
+    minute = parts.struct.field("m").fill_null("59" if end else "00")
+    second = parts.struct.field("s").fill_null(pl.when(no_time & end).then(pl.lit("59")).otherwise(pl.lit("00")))
     zone = parts.struct.field("z").fill_null("Z").str.replace("Z", "+0000").str.replace(":", "")
     text = parts.struct.field("d") + "T" + hour + ":" + minute + ":" + second + zone
     return text.str.to_datetime("%Y-%m-%dT%H:%M:%S%z", strict=False)
+
+
+def _interval(value: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """(well-formed, start, end) of a ``start/end`` value."""
+    parts = value.str.split("/")
+    start = parts.list.get(0, null_on_oob=True).str.strip_chars()
+    end = parts.list.get(1, null_on_oob=True).str.strip_chars()
+    well_formed = (parts.list.len() == 2) & _valid(start) & _valid(end)
+    return well_formed, _instant(start), _instant(end, end=True)
+
+
+def window_covers(value: pl.Expr, today: date) -> pl.Expr:
+    """Whether a ``start/end`` window covers some part of ``today`` (a UTC calendar day): true,
+    false, or null when the value is not a well-formed interval. Per item."""
+    day_start = datetime(today.year, today.month, today.day, tzinfo=UTC)
+    day_end = day_start + timedelta(days=1)
+    well_formed, start, end = _interval(value)
+    covers = (start < pl.lit(day_end)) & (end >= pl.lit(day_start))
+    return pl.when(well_formed).then(covers)
 
 
 def derive(ctx: Context) -> list[pl.Expr]:
@@ -49,10 +76,7 @@ def rules(ctx: Context) -> list[Rule]:
     for spec in ctx.fields_of("date"):
         out.append(Rule("date-invalid", spec.name, ~_valid(pl.col(spec.name).str.strip_chars())))
     for spec in ctx.fields_of("date_range"):
-        parts = pl.col(spec.name).str.split("/")
-        start = parts.list.get(0, null_on_oob=True).str.strip_chars()
-        end = parts.list.get(1, null_on_oob=True).str.strip_chars()
-        well_formed = (parts.list.len() == 2) & _valid(start) & _valid(end)
+        well_formed, start, end = _interval(pl.col(spec.name))
         out.append(Rule("date-range-invalid", spec.name, pl.col(spec.name).is_not_null() & ~well_formed))
-        out.append(Rule("date-range-reversed", spec.name, well_formed & (_instant(end) < _instant(start))))
+        out.append(Rule("date-range-reversed", spec.name, well_formed & (end < start)))
     return out

@@ -1,7 +1,10 @@
-"""GTIN / EAN / UPC / ISBN: digits, length, GS1 check digit, restricted and coupon prefixes.
+"""GTIN / EAN / UPC / ISBN: digits, length, GS1 check digit, restricted and coupon prefixes; and
+one GTIN on two products.
 
 Several codes in one cell (``3276420884255|3661699067629``) are each checked; an item counts
-once per issue, the example shows the first offending code.
+once per issue, the example shows the first offending code. These rules are per item;
+``gtin-duplicate`` is a feed-level collector (:class:`~feedcheck.checks.duplicates.Duplicates`)
+over the valid codes, compared in their 14-digit form (``04006381333931`` is ``4006381333931``).
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import polars as pl
 
 from feedcheck.checks.base import Context, Rule, helper, on_rows
+from feedcheck.checks.duplicates import Duplicates
 
 _SCIENTIFIC = r"^\d(?:[.,]\d+)?[eE]\+?\d+$"
 _SPLIT_CODES = "[,;|\x1f]"  # between several codes in one cell (or repeated XML elements)
@@ -147,6 +151,9 @@ def derive_frame(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
             single = single.select(
                 *_per_code(spec.name, pl.col("code"), pl.col("problem")),
                 normalised_code(pl.col("code"), pl.col("problem")).alias(normal),
+                pl.when(_usable(pl.col("problem")))
+                .then(normalised_code(pl.col("code"), pl.col("problem")))
+                .alias(helper(spec.name, "keys")),
             )
             frame = frame.hstack(single.get_columns())
             continue
@@ -162,6 +169,7 @@ def derive_frame(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
         grouped = flat.group_by("row", maintain_order=True).agg(
             *[e.any() if i % 2 == 0 else e.drop_nulls().first() for i, e in enumerate(per_code)],
             pl.col("normal").str.join(",").alias(normal),
+            pl.col("normal").filter(_usable(pl.col("problem"))).str.join(",").alias(helper(spec.name, "keys")),
         )
         frame = (
             frame.with_row_index("__gtin_row__")
@@ -184,6 +192,26 @@ _CODES = (
     "gtin-isbn10",
 )
 _KEEPS_VALUE = {"gtin-lost-leading-zero", "gtin-restricted-prefix", "gtin-isbn10"}
+
+
+def _usable(problem: pl.Expr) -> pl.Expr:
+    """A code that names a product: valid, or with a problem that keeps its value."""
+    return problem.is_null() | problem.is_in(list(_KEEPS_VALUE))
+
+
+def collectors(ctx: Context) -> list[Duplicates]:
+    """``gtin-duplicate``: items that share a valid GTIN (feed-level), compared in the 14-digit form."""
+    return [
+        Duplicates(
+            "gtin-duplicate",
+            spec.name,
+            pl.col(helper(spec.name, "keys")),
+            shown="key",
+            several=True,
+            compare=pl.col("key").str.pad_start(14, "0"),
+        )
+        for spec in ctx.fields_of("gtin")
+    ]
 
 
 def rules(ctx: Context) -> list[Rule]:

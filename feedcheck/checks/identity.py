@@ -1,10 +1,17 @@
-"""The product id: unique, short enough for every network, no blanks inside."""
+"""The product id: unique, short enough for every network, no blanks inside.
+
+``id-too-long`` and ``id-has-whitespace`` are per item; ``id-duplicate`` is a feed-level
+collector (:class:`~feedcheck.checks.duplicates.Duplicates`): ids equal once case is folded and
+runs of blanks collapsed are one id, as Google reads them (it trims, collapses whitespace and
+does not tell ids apart by case: reference/feed-fields.md, ``id``).
+"""
 
 from __future__ import annotations
 
 import polars as pl
 
-from feedcheck.checks.base import LINE, Context, Rule
+from feedcheck.checks.base import Context, Rule
+from feedcheck.checks.duplicates import Duplicates
 
 MAX_ID = 50  # Google, Awin enhanced feeds, Criteo retail media
 
@@ -30,17 +37,14 @@ def rules(ctx: Context) -> list[Rule]:
     if "id" not in ctx.present:
         return []
     ident = pl.col("id")
-    # Each duplicate names the lines of its twins: "SKU-1 (also lines 7, 12)".
-    lines = pl.col(LINE)
-    twins = lines.implode().over(ident, mapping_strategy="join")
-    others = twins.list.set_difference(lines.implode().over(LINE, mapping_strategy="join")).list.sort()
-    shown = ident + " (also line" + pl.when(others.list.len() > 1).then(pl.lit("s ")).otherwise(pl.lit(" "))
-    listed = others.list.head(10).cast(pl.List(pl.String)).list.join(", ")
-    more = pl.when(others.list.len() > 10).then(pl.lit(", ...")).otherwise(pl.lit(""))
-    shown = shown + listed + more + ")"
-    duplicated = ident.is_duplicated() & ident.is_not_null()
     return [
-        Rule("id-duplicate", "id", duplicated, value=pl.when(duplicated).then(shown), invalidates=False),
         Rule("id-too-long", "id", ident.str.len_chars() > MAX_ID),
         Rule("id-has-whitespace", "id", ident.str.contains(r"\s"), invalidates=False),
     ]
+
+
+def collectors(ctx: Context) -> list[Duplicates]:
+    """``id-duplicate``: items whose ids are one id once folded (feed-level)."""
+    if "id" not in ctx.present:
+        return []
+    return [Duplicates("id-duplicate", "id", id_key(pl.col("id")))]

@@ -1,250 +1,88 @@
-"""Enumerated fields: availability, condition, gender, age_group.
+"""Enumerated fields: availability, condition, gender, age_group, identifier_exists.
 
-Values are folded (case, accents, ``_``/``-``/spaces, a schema.org URL prefix) and looked up in
-the English, French and numeric vocabularies merchants use; the canonical value is derived for
-the writers, and unknown values are reported with the value.
+Values are folded (case, accents, apostrophes, ``_``/``-``/``.``/spaces, a schema.org prefix) and
+looked up in the vocabularies of ``schemas/values/vocabularies.toml``: every way of writing each
+canonical value in the lexicon's languages (en fr de it es nl pt pl cs da sv), schema.org's
+enumeration members and the codes of feed formats, each language block with its source. The
+canonical value is derived for the writers; a value that is unknown, or that the profile does
+not accept (``[rules.vocabularies]``: Google's age_group has no ``teen``), is reported. Per item.
 """
 
 from __future__ import annotations
+
+import tomllib
+from functools import cache
+from importlib import resources
+from typing import Any
 
 import polars as pl
 
 from feedcheck.checks.base import Context, Rule, helper
 
-AVAILABILITY = {
-    "in stock": "in_stock",
-    "instock": "in_stock",
-    "available": "in_stock",
-    "en stock": "in_stock",
-    "disponible": "in_stock",
-    "dispo": "in_stock",
-    "yes": "in_stock",
-    "oui": "in_stock",
-    "true": "in_stock",
-    "1": "in_stock",
-    "y": "in_stock",
-    "auf lager": "in_stock",
-    "lieferbar": "in_stock",
-    "na stanie": "in_stock",
-    "skladem": "in_stock",
-    "w magazynie": "in_stock",
-    "dostepny": "in_stock",
-    "pa lager": "in_stock",
-    "niedostepny": "out_of_stock",
-    "ikke pa lager": "out_of_stock",
-    "udsolgt": "out_of_stock",
-    "em estoque": "in_stock",
-    "sim": "in_stock",
-    "in_stock": "in_stock",
-    "limitedavailability": "in_stock",
-    "instoreonly": "in_stock",
-    "onlineonly": "in_stock",
-    "soldout": "out_of_stock",
-    "back order": "backorder",
-    "out of stock": "out_of_stock",
-    "outofstock": "out_of_stock",
-    "sold out": "out_of_stock",
-    "rupture": "out_of_stock",
-    "rupture de stock": "out_of_stock",
-    "en rupture de stock": "out_of_stock",
-    "en rupture": "out_of_stock",
-    "epuise": "out_of_stock",
-    "indisponible": "out_of_stock",
-    "non disponible": "out_of_stock",
-    "no": "out_of_stock",
-    "non": "out_of_stock",
-    "false": "out_of_stock",
-    "0": "out_of_stock",
-    "n": "out_of_stock",
-    "6": "out_of_stock",
-    "nicht lieferbar": "out_of_stock",
-    "fora de estoque": "out_of_stock",
-    "nao": "out_of_stock",
-    "brak": "out_of_stock",
-    "preorder": "preorder",
-    "pre order": "preorder",
-    "precommande": "preorder",
-    "en precommande": "preorder",
-    "4": "preorder",
-    "vorbestellung": "preorder",
-    "backorder": "backorder",
-    "onbackorder": "backorder",
-    "on backorder": "backorder",
-    "available for order": "backorder",
-    "sur commande": "backorder",
-    "disponible sur commande": "backorder",
-    "2": "backorder",
-    "5": "backorder",
-    "limited availability": "in_stock",
-    "discontinued": "out_of_stock",
-    "retire": "out_of_stock",
-    "plus disponible": "out_of_stock",
-}
-CONDITION = {
-    "new": "new",
-    "neuf": "new",
-    "neu": "new",
-    "nowy": "new",
-    "novo": "new",
-    "nuovo": "new",
-    "nuevo": "new",
-    "newcondition": "new",
-    "1": "new",
-    "brand new": "new",
-    "used": "used",
-    "occasion": "used",
-    "d occasion": "used",
-    "usage": "used",
-    "gebraucht": "used",
-    "usado": "used",
-    "uzywany": "used",
-    "usedcondition": "used",
-    "2": "used",
-    "bazar": "used",
-    "refurbished": "refurbished",
-    "reconditionne": "refurbished",
-    "refurbishedcondition": "refurbished",
-    "renove": "refurbished",
-    "generalueberholt": "refurbished",
-    "recondicionado": "refurbished",
-    "damagedcondition": "used",
-    "doccasion": "used",
-    "generaluberholt": "refurbished",
-    "bazaar": "used",
-    "ny": "new",
-    "brugt": "used",
-}
-GENDER = {
-    "male": "male",
-    "men": "male",
-    "man": "male",
-    "homme": "male",
-    "hommes": "male",
-    "m": "male",
-    "masculin": "male",
-    "herren": "male",
-    "mens": "male",
-    "garcon": "male",
-    "boy": "male",
-    "boys": "male",
-    "female": "female",
-    "women": "female",
-    "woman": "female",
-    "femme": "female",
-    "femmes": "female",
-    "f": "female",
-    "feminin": "female",
-    "damen": "female",
-    "womens": "female",
-    "fille": "female",
-    "girl": "female",
-    "girls": "female",
-    "madchen": "female",
-    "pige": "female",
-    "kobieta": "female",
-    "jungen": "male",
-    "junge": "male",
-    "dreng": "male",
-    "mezczyzna": "male",
-    "unisex": "unisex",
-    "mixte": "unisex",
-    "mixed": "unisex",
-    "u": "unisex",
-}
-AGE_GROUP = {
-    "newborn": "newborn",
-    "nouveau ne": "newborn",
-    "infant": "infant",
-    "bebe": "infant",
-    "baby": "infant",
-    "toddler": "toddler",
-    "kids": "kids",
-    "kid": "kids",
-    "child": "kids",
-    "children": "kids",
-    "enfant": "kids",
-    "enfants": "kids",
-    "junior": "kids",
-    "adult": "adult",
-    "adulte": "adult",
-    "adults": "adult",
-    "teen": "teen",
-    "ado": "teen",
-    "adolescent": "teen",
-    "all ages": "all ages",
-}
-
-# Values of the lexicon's languages that the mapping cases and fixtures need (cases/mapping: German,
-# Italian, Spanish and Dutch shop exports, a Zanox stock column of nee/yes; fixtures/mapping: a
-# Swedish export), and the stock words of the lexicon's [values]; issue #13 brings the full
-# vocabularies of every lexicon language.
-AVAILABILITY.update(
-    {
-        "ausverkauft": "out_of_stock",
-        "nicht auf lager": "out_of_stock",
-        "disponibile": "in_stock",
-        "esaurito": "out_of_stock",
-        "non disponibile": "out_of_stock",
-        "agotado": "out_of_stock",
-        "sin stock": "out_of_stock",
-        "op voorraad": "in_stock",
-        "uitverkocht": "out_of_stock",
-        "niet op voorraad": "out_of_stock",
-        "ja": "in_stock",
-        "nee": "out_of_stock",
-        "nein": "out_of_stock",
-        "si": "in_stock",
-        "tak": "in_stock",
-        "nie": "out_of_stock",
-        "ano": "in_stock",
-        "ne": "out_of_stock",
-        "nej": "out_of_stock",
-        "i lager": "in_stock",
-        "finns i lager": "in_stock",
-        "slut i lager": "out_of_stock",
-        "ej i lager": "out_of_stock",
-    }
-)
-GENDER.update({"weiblich": "female", "mannlich": "male"})
-CONDITION.update(
-    {
-        "usato": "used",
-        "ricondizionato": "refurbished",
-        "reacondicionado": "refurbished",
-        "nieuw": "new",
-        "gebruikt": "used",
-    }
-)
-
-# field kind -> (vocabulary, issue code)
-VOCABULARIES = {
-    "availability": (AVAILABILITY, "availability-unknown"),
-    "condition": (CONDITION, "condition-unknown"),
-    "gender": (GENDER, "gender-unknown"),
-    "age_group": (AGE_GROUP, "age-group-unknown"),
+# field kind -> issue code for a value that is not in the vocabulary
+CODES = {
+    "availability": "availability-unknown",
+    "condition": "condition-unknown",
+    "gender": "gender-unknown",
+    "age_group": "age-group-unknown",
+    "identifier_exists": "identifier-exists-invalid",
 }
 
 
 def fold_value(value: pl.Expr) -> pl.Expr:
     """``En_Stock``, ``https://schema.org/InStock``, ``épuisé`` -> ``en stock``, ``instock``, ``epuise``."""
     folded = value.str.normalize("NFKD").str.replace_all(r"\p{M}", "").str.to_lowercase()
-    folded = folded.str.replace(r"^https?://schema\.org/", "").str.replace_all(r"['’`´]", "")
+    folded = folded.str.replace(r"^(?:https?://)?(?:www\.)?schema\.org/", "").str.replace_all(r"['’`´]", "")
     return folded.str.replace_all(r"[\s_\-.]+", " ").str.strip_chars()
+
+
+@cache
+def _data() -> dict[str, Any]:
+    text = resources.files("feedcheck.schemas").joinpath("values/vocabularies.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+@cache
+def vocabulary(kind: str) -> dict[str, str]:
+    """Folded word -> canonical value, for one field kind. Raises ``ValueError`` when a folded
+    word stands for two canonical values (the data file is then wrong)."""
+    words: list[str] = []
+    values: list[str] = []
+    for canonical, languages in _data()[kind].items():
+        if canonical == "sources":
+            continue
+        for entries in languages.values():
+            words += entries
+            values += [canonical] * len(entries)
+    folded = pl.DataFrame({"word": words}).select(fold_value(pl.col("word"))).to_series().to_list()
+    out: dict[str, str] = {}
+    for word, value in zip(folded, values, strict=True):
+        if out.setdefault(word, value) != value:
+            raise ValueError(f"vocabularies.toml: {word!r} stands for both {out[word]!r} and {value!r} ({kind})")
+    return out
+
+
+VOCABULARIES = tuple(CODES)
 
 
 def derive(ctx: Context) -> list[pl.Expr]:
     exprs: list[pl.Expr] = []
-    for kind, (vocabulary, _) in VOCABULARIES.items():
+    for kind in VOCABULARIES:
         for spec in ctx.fields_of(kind):
-            canonical = fold_value(pl.col(spec.name)).replace_strict(vocabulary, default=None, return_dtype=pl.String)
+            words = vocabulary(kind)
+            canonical = fold_value(pl.col(spec.name)).replace_strict(words, default=None, return_dtype=pl.String)
             exprs.append(canonical.alias(helper(spec.name, "canonical")))
     return exprs
 
 
 def rules(ctx: Context) -> list[Rule]:
     out: list[Rule] = []
-    for kind, (_, code) in VOCABULARIES.items():
+    for kind, code in CODES.items():
+        accepted = ctx.profile.rules.vocabularies.get(kind)
         for spec in ctx.fields_of(kind):
-            unknown = pl.col(spec.name).is_not_null() & pl.col(helper(spec.name, "canonical")).is_null()
-            out.append(Rule(code, spec.name, unknown))
+            canonical = pl.col(helper(spec.name, "canonical"))
+            unknown = canonical.is_null()
+            if accepted is not None:
+                unknown = unknown | ~canonical.is_in(list(accepted.values))
+            out.append(Rule(code, spec.name, pl.col(spec.name).is_not_null() & unknown))
     return out

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from feedcheck.map.columns import ColumnMapping
+from feedcheck.map.columns import ColumnMapping, fold
 from feedcheck.profile import Profile
 from feedcheck.read.load import LINE, Table
 from feedcheck.read.xml_reader import MULTI_SEP
@@ -37,6 +37,15 @@ class Canonical:
     columns: dict[str, list[str]]  # canonical field -> source columns, the one used first leading
     several: set[str]  # single-valued fields some record gave several values (repeated XML elements)
     conflicting: dict[str, list[str]] = field(default_factory=dict)  # field -> same-name columns compared
+    companions: dict[str, str] = field(default_factory=dict)  # companion column (below) -> source column
+
+
+def companion_names(profile: Profile) -> list[str]:
+    """Columns that qualify a field rather than being one, as feedcheck's own outputs write them:
+    ``<amount>_currency`` (``regular_price_currency``: that amount's currency), and
+    ``shipping_country``, ``shipping_service``. Read back, they keep their meaning."""
+    amounts = [spec.name for spec in profile.fields if spec.kind == "price"]
+    return [*(f"{name}_currency" for name in [*amounts, "sale_price"]), "shipping_country", "shipping_service"]
 
 
 # A value that trimming or emptiness would change: spaces at either end, or nothing at all.
@@ -91,9 +100,12 @@ def build_canonical(table: Table, mapping: ColumnMapping, profile: Profile) -> C
     """Select and rename the mapped columns, trimmed, with empty strings as null; where a field
     has several source columns, the first non-empty one per item.
 
-    The Google rule of DESIGN.md: where a ``sale_price`` column is filled it is the price
-    the buyer pays, and the column mapped to ``price`` (or ``regular_price``) becomes the
-    regular price for that item."""
+    A Google-style ``sale_price`` column becomes a column of its own (``sale_price``), beside
+    ``price`` (the column mapped to ``price``, else to ``regular_price``) and ``regular_price``
+    (the column mapped to ``regular_price`` when one is mapped to ``price`` too). Which of them
+    the buyer pays today is decided per item later, once the sale price is read and its window
+    known (``checks.price.apply_sale``). A profile without ``price`` and ``regular_price`` fields
+    takes a filled sale price as the price."""
     columns = {name: list(cols) for name, cols in mapping.columns.items()}
     used = sorted(
         {c for cols in columns.values() for c in cols} | ({mapping.sale_price} if mapping.sale_price else set())
@@ -143,15 +155,30 @@ def build_canonical(table: Table, mapping: ColumnMapping, profile: Profile) -> C
         base = price_cols or regular_cols
         own_regular = regular_cols if price_cols else []
         sale_value = _clean(sale, dirty)
+        names = {spec.name for spec in profile.fields}
         if not base:
             exprs.append(sale_value.alias("price"))
             columns["price"] = [sale]
-        else:
+        elif not {"price", "regular_price"} <= names:
             exprs.append(pl.coalesce(sale_value, _first_filled(base, dirty)).alias("price"))
-            own = _first_filled(own_regular, dirty) if own_regular else pl.lit(None, dtype=pl.String)
-            regular = pl.when(sale_value.is_not_null()).then(_first_filled(base, dirty)).otherwise(own)
-            exprs.append(regular.alias("regular_price"))
+            columns["price"] = [sale, *base]
+        else:
+            nothing = pl.lit(None, dtype=pl.String)
+            exprs.append(_first_filled(base, dirty).alias("price"))
+            exprs.append((_first_filled(own_regular, dirty) if own_regular else nothing).alias("regular_price"))
+            exprs.append(sale_value.alias("sale_price"))
             columns["price"] = [sale, *base]
             columns["regular_price"] = [*base, *own_regular]
+            columns["sale_price"] = [sale]
+    taken = {c for cols in columns.values() for c in cols} | {sale}
+    fields = {spec.name for spec in profile.fields}
+    companions: dict[str, str] = {}
+    for name in companion_names(profile):
+        source = next((c for c in mapping.unmapped if c not in taken and fold(c) == name), None)
+        if source is not None and name not in fields:
+            companions[name] = source
+            taken.add(source)
+            exprs.append(_clean(source, dirty | {source}).alias(name))
+            columns[name] = [source]
     frame = table.frame.select(exprs)
-    return Canonical(frame, columns, several, conflicting)
+    return Canonical(frame, columns, several, conflicting, companions)

@@ -28,7 +28,7 @@ Then the first :data:`~feedcheck.limits.SAMPLE_ITEMS` records confirm or veto th
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Literal
@@ -291,6 +291,7 @@ def map_columns(
     sample: pl.DataFrame | None = None,
     nested: bool = False,
     currency_of: CurrencyOf | None = None,
+    reserved: Collection[str] = (),
 ) -> ColumnMapping:
     """Which columns feed which fields of ``profile``.
 
@@ -298,9 +299,15 @@ def map_columns(
     field or column is a :class:`~feedcheck.errors.UsageError`. ``sample`` holds the first
     :data:`~feedcheck.limits.SAMPLE_ITEMS` records (strings), whose values confirm or veto names;
     ``nested``: the names are XML paths; ``currency_of`` turns a currency written in a name
-    (``EUR``, ``€``) into its ISO 4217 code. Cost: one pass over the names, one over the sample.
+    (``EUR``, ``€``) into its ISO 4217 code; ``reserved`` names columns that never feed a field
+    (feedcheck's own companion columns, ``regular_price_currency``). Cost: one pass over the names,
+    one over the sample.
     """
     result = ColumnMapping()
+    every = list(columns)
+    if reserved:  # feedcheck's own companion columns (regular_price_currency) qualify a field: left unmapped
+        keep = {fold(name) for name in reserved}
+        columns = [c for c in columns if fold(c) not in keep]
     used: set[str] = set()
     matcher = _matcher(profile, nested, currency_of)
     specs = {f.name: f for f in profile.fields}
@@ -389,7 +396,7 @@ def map_columns(
     if image and "additional_image_link" in result.columns and result.columns["additional_image_link"][0] == image[0]:
         result.image_list = image[0]
     taken = {c for cols in result.columns.values() for c in cols} | {result.sale_price}
-    result.unmapped = [c for c in columns if c not in taken]
+    result.unmapped = [c for c in every if c not in taken]
     return result
 
 

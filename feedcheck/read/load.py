@@ -15,6 +15,7 @@ from feedcheck.read import split_xml
 from feedcheck.read.csv_reader import LINE, NotUtf8, RawIssue, read_csv
 from feedcheck.read.sniff import (
     HEADER_SNIFF_CHARS,
+    LOW_CONFIDENCE,
     ItemElement,
     TextEncoding,
     decode_text,
@@ -101,12 +102,18 @@ def _read_csv_bytes(buf: bytes, data: bytes, enc: TextEncoding, options: ReadOpt
         issues.append(RawIssue("encoding-invalid-bytes", lines[:20], enc.bad_count, [enc.encoding]))
     elif enc.encoding not in ("utf-8", "ascii") and not options.encoding:
         issues.append(RawIssue("encoding-not-utf8", [], 1, [enc.encoding]))
+    if enc.confidence is not None and (enc.confidence < LOW_CONFIDENCE or enc.undefined_count):
+        # Say so rather than pretend: the bytes it leaves undefined were read as U+FFFD.
+        lines = sorted({_line_of(data, off) for off in enc.undefined_offsets[:200]})
+        detail = f"{enc.encoding} (confidence {enc.confidence:.0%})"
+        issues.append(RawIssue("encoding-uncertain", lines[:20], max(enc.undefined_count, 1), [detail]))
     if options.header_line is not None:
         table = read_csv(buf, delimiter, options.limits, options.header_line, forced=True)
     else:
         line = sniff_header_line(buf[: HEADER_SNIFF_CHARS * 4].decode("utf-8", errors="replace"), delimiter)
         table = read_csv(buf, delimiter, options.limits, line)
     source.encoding = enc.encoding
+    source.encoding_confidence = enc.confidence
     source.bom = enc.bom
     source.delimiter = delimiter
     source.header_line = table.header_line
@@ -199,6 +206,7 @@ def load(source_like: SourceLike, options: ReadOptions) -> Table:
         else sniff_item_element(head, encoding)
     )
     source.encoding = options.encoding or xml_declared_encoding(head) or "utf-8"
+    source.encoding_confidence = None if options.encoding else 1.0  # the parser reads the declared encoding
     source.bom = detect_bom(head)[0] is not None
     if item is None:  # a document with no record: the report says feed-empty
         return Table(pl.DataFrame(schema={LINE: pl.Int64()}), [], source, [])

@@ -10,9 +10,15 @@ import csv
 import io
 import re
 import threading
+import tomllib
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
 
+import charset_normalizer
 from lxml import etree
 
 from feedcheck.errors import NotAFeedError, UnsafeInputError, UsageError
@@ -35,11 +41,31 @@ _XML_DECL_ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9
 class TextEncoding:
     """How the bytes of a text feed decode."""
 
-    encoding: str  # python codec name as reported: "utf-8", "utf-16", "cp1252", ...
+    encoding: str  # as reported: "utf-8", "utf-16", "windows-1252", "windows-1250", or the caller's name
     bom: bool
     # Byte offsets (in the decompressed input) of bytes that are invalid in `encoding`.
     bad_offsets: list[int] = field(default_factory=list)
     bad_count: int = 0
+    confidence: float | None = 1.0  # how sure the reading is, 0-1; None when the caller forced it
+    # A detected single-byte encoding that leaves some bytes undefined: they were read as U+FFFD.
+    undefined_offsets: list[int] = field(default_factory=list)
+    undefined_count: int = 0
+
+
+# Single-byte encodings tried on text that is not UTF-8, most common first (the first wins a tie):
+# Western Europe's Windows code page, then Central/Eastern Europe's (Polish, Czech, Slovak,
+# Hungarian...), Cyrillic, and the ISO Latin-2 page older Czech and Polish systems write.
+SINGLE_BYTE = ("cp1252", "cp1250", "cp1251", "iso8859_2")
+# Their names as the report gives them (WHATWG / IANA labels).
+ENCODING_NAMES = {
+    "cp1252": "windows-1252",
+    "cp1250": "windows-1250",
+    "cp1251": "windows-1251",
+    "iso8859_2": "iso-8859-2",
+}
+LOW_CONFIDENCE = 0.5  # below this, the report says the encoding could not be told for sure
+_SAMPLE_BYTES = 1 << 16  # lines holding non-ASCII bytes given to the detector
+_NON_ASCII_LINE = re.compile(rb"[^\n]*[\x80-\xff][^\n]*\n?")
 
 
 def detect_bom(head: bytes) -> tuple[str | None, int]:
@@ -92,7 +118,9 @@ def decode_text(data: bytes, forced: str | None = None) -> tuple[str, TextEncodi
             codecs.lookup(forced)
         except LookupError:
             raise UsageError(f"Unknown encoding {forced!r}: use a name such as utf-8, cp1252 or latin-1.") from None
-        return _decode_collecting(data[skip:] if bom_enc else data, forced, skip, bool(bom_enc))
+        decoded, forced_info = _decode_collecting(data[skip:] if bom_enc else data, forced, skip, bool(bom_enc))
+        forced_info.confidence = None
+        return decoded, forced_info
     if bom_enc is not None:
         return _decode_collecting(data[skip:], bom_enc if bom_enc != "utf-8" else "utf-8", skip, True)
     try:
@@ -103,12 +131,135 @@ def decode_text(data: bytes, forced: str | None = None) -> tuple[str, TextEncodi
     # Windows-1252) stays UTF-8; when invalid bytes are as common as valid sequences,
     # the valid ones are accidents of a single-byte code page (E9 A0 BB is "É «" in cp1252).
     text, info = _decode_collecting(data, "utf-8", 0, False)
-    if len(_UTF8_SEQUENCE.findall(data)) > info.bad_count:
+    valid = len(_UTF8_SEQUENCE.findall(data))
+    if valid > info.bad_count:
+        info.confidence = round(valid / (valid + info.bad_count), 2)
         return text, info
+    return detect_single_byte(data)
+
+
+def _non_ascii_sample(data: bytes) -> bytes:
+    """The lines that hold non-ASCII bytes, up to :data:`_SAMPLE_BYTES`: what tells encodings apart."""
+    out: list[bytes] = []
+    size = 0
+    for match in _NON_ASCII_LINE.finditer(data):
+        out.append(match.group())
+        size += len(out[-1])
+        if size >= _SAMPLE_BYTES:
+            break
+    return b"".join(out)
+
+
+def detect_single_byte(data: bytes) -> tuple[str, TextEncoding]:
+    """Decode text that is not UTF-8 in the single-byte encoding that reads it best.
+
+    Each candidate of :data:`SINGLE_BYTE` reads the lines that hold non-ASCII bytes; readings
+    that give the same text count once (as the most common encoding). They are ranked by, in
+    order: the signs found against letters (``Caf±``, ``ˇoferta``: fewer is better); how well
+    one language's alphabet covers their letters where the readings differ (``alphabets.toml``,
+    CLDR: ``diseño`` is Spanish, ``diseńo`` no language's); charset-normalizer's mess ratio and
+    coherence; the order
+    of :data:`SINGLE_BYTE`. The confidence of the best is ``(1 - mess) * min(1, 0.5 + 2.5 *
+    lead) * (1 - mixed)``: ``lead`` is its lead in alphabet cover over the next reading with as
+    few signs (none: full lead; an even tie, such as é and č both Czech, gives 0.5), ``mixed`` the
+    share of its non-ASCII words that mix Latin and Cyrillic letters.
+
+    Below :data:`LOW_CONFIDENCE`, or when no candidate reads the bytes at all, the text is read
+    as windows-1252 with the bytes it leaves undefined as U+FFFD (never as invented letters or
+    control characters), and the caller reports that the encoding could not be told."""
+    sample = _non_ascii_sample(data)
+    results = charset_normalizer.from_bytes(sample, cp_isolation=list(SINGLE_BYTE))
+    found: dict[str, tuple[Any, str]] = {}
+    for match in results:
+        alike = [e for e in SINGLE_BYTE if e in (match.could_be_from_charset or [match.encoding])]
+        if alike:
+            found.setdefault(sample.decode(alike[0]), (match, alike[0]))
+    # Single-byte readings are as long as the sample: compare them letter by letter where they differ.
+    where = [i for i in range(len(sample)) if len({text[i] for text in found}) > 1] if len(found) > 1 else []
+    readings = {
+        text: (_signs_in_words(text), _alphabet_cover(text, where), match, encoding)
+        for text, (match, encoding) in found.items()
+    }
+    ranked = sorted(
+        readings.items(),
+        key=lambda kv: (
+            kv[1][0],
+            -kv[1][1],
+            round(kv[1][2].chaos, 3),
+            -kv[1][2].coherence,
+            SINGLE_BYTE.index(kv[1][3]),
+        ),
+    )
+    confidence = 0.0
+    if ranked:
+        text, (signs, cover, best, encoding) = ranked[0]
+        rivals = [c for _, (n, c, _, _) in ranked[1:] if n == signs]
+        lead = min(1.0, 0.5 + 2.5 * (cover - max(rivals))) if rivals else 1.0
+        words = [w for w in _WORD.findall(text) if not w.isascii()]
+        mixed = sum(1 for w in words if _LATIN.search(w) and _CYRILLIC.search(w)) / len(words) if words else 0.0
+        confidence = round(max(0.0, (1 - best.chaos) * lead * (1 - mixed)), 2)
+        if confidence >= LOW_CONFIDENCE:
+            return data.decode(encoding), TextEncoding(ENCODING_NAMES[encoding], False, confidence=confidence)
+    info = TextEncoding(ENCODING_NAMES["cp1252"], False, confidence=confidence)
+    _undefined.sink = info
     try:
-        return data.decode("cp1252"), TextEncoding("cp1252", False)
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), TextEncoding("latin-1", False)
+        return data.decode("cp1252", errors="feedcheck-undefined"), info
+    finally:
+        del _undefined.sink
+
+
+@cache
+def _alphabets() -> tuple[frozenset[str], ...]:
+    text = resources.files("feedcheck.schemas").joinpath("values/alphabets.toml").read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    return tuple(frozenset(letters) for script in data.values() for letters in script.values())
+
+
+def _alphabet_cover(text: str, where: list[int]) -> float:
+    """The largest share of the letters at positions ``where`` (where the readings differ) that
+    one language's alphabet holds; a letter in a word that mixes Latin and Cyrillic
+    (``elйctrica``) counts as not covered. 1.0 when no letter differs."""
+    mixed: set[int] = set()
+    for word in _WORD.finditer(text):
+        if _LATIN.search(word.group()) and _CYRILLIC.search(word.group()):
+            mixed.update(range(word.start(), word.end()))
+    letters = [text[i].lower() for i in where if text[i].isalpha()]
+    if not letters:
+        return 1.0
+    plain = [text[i].lower() for i in where if text[i].isalpha() and i not in mixed]
+    return max(sum(1 for c in plain if c in alphabet) for alphabet in _alphabets()) / len(letters)
+
+
+def _signs_in_words(text: str) -> int:
+    """Non-ASCII characters that touch a letter but are neither letters nor punctuation: symbols
+    (``Caf±``, ``©apka``), control characters, spacing accents (``ˇoferta``). Punctuation that
+    opens or closes words (``¡oferta``, ``«Oui»``) is no sign of a wrong code page."""
+    return sum(1 for m in _SIGN_IN_WORD.finditer(text) if unicodedata.category(m.group(0)) in _ODD)
+
+
+# Unicode categories of characters that do not belong inside or against a word: controls,
+# format and private characters, math and other symbols, spacing modifiers (ˇ ˘ ˝), ¹ ² ³.
+_ODD = frozenset({"Cc", "Cf", "Co", "Cn", "Sm", "So", "Sk", "Lm", "No"})
+_SIGN_IN_WORD = re.compile(r"(?<=[^\W\d_])([^\x00-\x7f])|([^\x00-\x7f])(?=[^\W\d_])")
+_WORD = re.compile(r"[^\W\d_]+")
+_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+
+_undefined = threading.local()
+
+
+def _undefined_as_replacement(exc: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: a byte the code page leaves undefined becomes U+FFFD, and is counted."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    sink: TextEncoding = _undefined.sink
+    sink.undefined_count += exc.end - exc.start
+    if len(sink.undefined_offsets) < 1000:
+        sink.undefined_offsets.append(exc.start)
+    return "\ufffd" * (exc.end - exc.start), exc.end
+
+
+codecs.register_error("feedcheck-undefined", _undefined_as_replacement)
 
 
 _collector = threading.local()

@@ -63,6 +63,12 @@ class Source(BaseModel):
     name: str | None = Field(None, description="file path, when read from a file")
     format: str = Field(description='"csv" or "xml"; "xlsx", "ods" or "xls" for a spreadsheet')
     encoding: str = Field(description="text encoding the feed was read with")
+    encoding_confidence: float | None = Field(
+        1.0,
+        description="how sure the encoding is, 0 to 1: 1 for a byte-order mark, valid UTF-8 or an XML declaration; "
+        "the share of valid sequences for UTF-8 with stray bytes; the detector's for a single-byte encoding "
+        "(below 0.5, encoding-uncertain is reported); null when the caller forced the encoding",
+    )
     bom: bool = Field(False, description="a byte-order mark opened the file")
     delimiter: str | None = Field(None, description="CSV delimiter")
     item_element: str | None = Field(None, description="XML record element, as a path from the root")

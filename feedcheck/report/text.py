@@ -50,7 +50,9 @@ def describe_source(s: Source) -> str:
         parts.append("delimiter " + {"\t": "TAB", " ": "SPACE"}.get(s.delimiter, repr(s.delimiter)))
     if s.item_element:
         parts.append(f"records <{s.item_element.rsplit('/', 1)[-1]}> ({s.item_element})")
-    parts.append(s.encoding + (" with BOM" if s.bom else ""))
+    sure = s.encoding_confidence
+    confidence = f" (confidence {sure:.0%})" if sure is not None and sure < 1 else ""
+    parts.append(s.encoding + (" with BOM" if s.bom else "") + confidence)
     if s.compression:
         parts.append(s.compression + (f" member {s.member}" if s.member else ""))
     if s.above_header:

@@ -10,10 +10,15 @@ Which canonical field becomes which Google attribute, and the values Google acce
   canonical outputs (``drop_invalid`` leaves such products out).
 - **A discount runs** when ``regular_price`` > ``price`` in one currency: ``g:price`` is then
   the regular price, ``g:sale_price`` the canonical price (what the buyer pays) and
-  ``g:sale_price_effective_date`` the window when the feed gives one. Otherwise ``g:price`` is
-  the canonical price, and ``regular_price`` and ``sale_price_effective_date`` are left out.
-  Read back by feedcheck, the pair gives the same canonical ``price`` and ``regular_price``
-  (the ``sale_price`` rule of ``map/canonical.py``).
+  ``g:sale_price_effective_date`` the window when the feed gives one **and it covers today**: a
+  window that does not would make Google show the regular price, while the canonical price says
+  the buyer pays the discounted one now (such a window is left out, and counted).
+- **A sale outside its window** (the normalised ``sale_price`` column: a Google-style sale price
+  whose ``sale_price_effective_date`` does not cover today) is written as it came: ``g:price``
+  the canonical price, ``g:sale_price`` and its window, which Google applies when its day comes.
+  Otherwise ``g:price`` is the canonical price, and ``regular_price`` and
+  ``sale_price_effective_date`` are left out. Read back by feedcheck on the same day, either form
+  gives the same canonical ``price`` and ``regular_price``.
 - ``g:shipping`` holds ``g:country`` and ``g:service`` (from ``shipping_country`` and
   ``shipping_service`` when the normalised frame has them) and ``g:price`` (``shipping_cost``);
   in the TSV one cell ``country:region:service:price``, e.g. ``FR::Standard:4.90 EUR``.
@@ -32,12 +37,14 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from importlib import resources
 
 import polars as pl
 
 from feedcheck.checks.base import MULTI_SEP, columns_matching
+from feedcheck.checks.dates import window_covers
 from feedcheck.write.canonical import BATCH, escape, write_records
 from feedcheck.write.cells import neutralise
 from feedcheck.write.targets import Sink
@@ -95,8 +102,20 @@ def _currency_of(columns: list[str], field: str) -> pl.Expr:
 
 
 def _amount(value: pl.Expr, currency: pl.Expr) -> pl.Expr:
-    """``19.99`` -> ``19.99 EUR``; a value that is no canonical decimal, or has no currency, as it is."""
-    return pl.when(value.str.contains(DECIMAL) & currency.is_not_null()).then(value + " " + currency).otherwise(value)
+    """``19.99`` -> ``19.99 EUR``; a value that is no canonical decimal as it is; a decimal whose
+    currency nothing says (``$19.99`` in a feed that never settles which dollar) is left out, as
+    Google reads a bare amount in the account's currency: a relabelling (counted, see
+    :data:`NO_CURRENCY`)."""
+    decimal = value.str.contains(DECIMAL)
+    return pl.when(decimal & currency.is_not_null()).then(value + " " + currency).when(~decimal).then(value)
+
+
+NO_CURRENCY = "an amount whose currency the feed does not say"
+
+
+def _without_currency(value: pl.Expr, currency: pl.Expr) -> pl.Expr:
+    """Rows whose amount :func:`_amount` leaves out for want of a currency."""
+    return value.str.contains(DECIMAL).fill_null(False) & currency.is_null()
 
 
 def _number(value: pl.Expr) -> pl.Expr:
@@ -121,16 +140,27 @@ def _consumed(columns: list[str]) -> set[str]:
     return used | {f"{c}_currency" for c in columns if not c.startswith("extra_")}
 
 
-def google_frame(batch: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, tuple[int, str]]]:
+WINDOW_NOT_TODAY = "the discount runs today, its window says otherwise"
+
+
+def google_frame(batch: pl.DataFrame, today: date | None = None) -> tuple[pl.DataFrame, dict[str, tuple[int, str]]]:
     """The batch's products as Google attributes: one String column per attribute, in the
     batch's column order (``shipping`` as ``shipping:country``, ``shipping:service`` and
-    ``shipping:price``), and, per field, how many values were left out and why."""
+    ``shipping:price``), and, per field, how many values were left out and why. ``today`` (UTC
+    date, default the current one) decides whether a discount's window can be written."""
     fmt = google_format()
     columns = batch.columns
-    consumed = _consumed(columns)
-    discount = _discount(columns)
     exprs: list[pl.Expr] = []
     gone: list[tuple[str, str, pl.Expr]] = []  # field, reason, rows left out
+    consumed = _consumed(columns) | {"sale_price"}
+    discount = _discount(columns)
+    later = pl.col("sale_price").is_not_null() & ~discount if "sale_price" in columns else pl.lit(False)
+    if "sale_price_effective_date" in columns:
+        window = pl.col("sale_price_effective_date")
+        covers = window_covers(window, today or datetime.now(UTC).date()).fill_null(False)
+        gone.append(("sale_price_effective_date", WINDOW_NOT_TODAY, discount & window.is_not_null() & ~covers))
+    else:
+        covers = pl.lit(False)
     for name in columns:
         if name in consumed:
             continue
@@ -141,19 +171,28 @@ def google_frame(batch: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, tuple[int
             gone.append((name, NO_ATTRIBUTE, filled))
         elif spec.kind == "amount":
             own = _amount(value, _currency_of(columns, name))
-            if "regular_price" in columns:
+            gone.append((name, NO_CURRENCY, _without_currency(value, _currency_of(columns, name))))
+            if spec.sale and "sale_price" in columns:
+                sale = _amount(pl.col("sale_price"), _currency_of(columns, "sale_price"))
+            else:
+                sale = pl.lit(None, dtype=pl.String)
+            if "regular_price" in columns and spec.sale:
                 regular = _amount(pl.col("regular_price"), _currency_of(columns, "regular_price"))
                 exprs.append(pl.when(discount).then(regular).otherwise(own).alias(spec.google))
-                exprs.append(pl.when(discount).then(own).alias(spec.sale))
+                exprs.append(pl.when(discount).then(own).when(later).then(sale).alias(spec.sale))
+            elif spec.sale and "sale_price" in columns:
+                exprs.append(own.alias(spec.google))
+                exprs.append(pl.when(later).then(sale).alias(spec.sale))
             else:
                 exprs.append(own.alias(spec.google))
         elif spec.kind == "discount":
             if name == "regular_price":  # written as g:price above, during a discount
                 gone.append((name, NO_DISCOUNT, filled & ~discount))
-            else:
-                exprs.append(pl.when(discount).then(value).alias(spec.google))
-                gone.append((name, NO_DISCOUNT, filled & ~discount))
+            else:  # the window: of a discount that runs (when it covers today), of a later sale
+                exprs.append(pl.when((discount & covers) | later).then(value).alias(spec.google))
+                gone.append((name, NO_DISCOUNT, filled & ~discount & ~later))
         elif spec.kind == "shipping":
+            gone.append((name, NO_CURRENCY, _without_currency(value, _currency_of(columns, name))))
             for part, column in zip(SHIPPING, ("shipping_country", "shipping_service", name), strict=True):
                 sub = pl.col(column) if column in columns else pl.lit(None, dtype=pl.String)
                 if part == "price":
@@ -189,13 +228,14 @@ class GoogleWriter(BatchWriter):
     """What both Google writers share: the attributes of each batch, and the count of the
     values left out (``left_out``: field -> (values, reason), summed over the batches)."""
 
-    def __init__(self, sink: Sink, multi: set[str]) -> None:
+    def __init__(self, sink: Sink, multi: set[str], *, today: date | None = None) -> None:
         super().__init__(sink)
         self.repeated = repeated_attributes(multi)
+        self.today = today
         self.left_out: dict[str, tuple[int, str]] = {}
 
     def _attributes(self, batch: pl.DataFrame) -> pl.DataFrame:
-        frame, counts = google_frame(batch)
+        frame, counts = google_frame(batch, self.today)
         for field, (n, reason) in counts.items():
             self.left_out[field] = (self.left_out.get(field, (0, reason))[0] + n, reason)
         return frame
@@ -262,8 +302,8 @@ class GoogleXmlWriter(GoogleWriter):
     product link, a description), one ``<item>`` per product.
     https://support.google.com/merchants/answer/160589"""
 
-    def __init__(self, sink: Sink, multi: set[str], *, title: str = "Products") -> None:
-        super().__init__(sink, multi)
+    def __init__(self, sink: Sink, multi: set[str], *, title: str = "Products", today: date | None = None) -> None:
+        super().__init__(sink, multi, today=today)
         self.title = title
 
     def _head(self, first: pl.DataFrame) -> None:
@@ -293,8 +333,8 @@ class GoogleTsvWriter(GoogleWriter):
     (``"..."``, quotes doubled). Formula-like cells get a leading ``'`` unless ``raw_cells``.
     https://support.google.com/merchants/answer/160588"""
 
-    def __init__(self, sink: Sink, multi: set[str], *, raw_cells: bool = False) -> None:
-        super().__init__(sink, multi)
+    def __init__(self, sink: Sink, multi: set[str], *, raw_cells: bool = False, today: date | None = None) -> None:
+        super().__init__(sink, multi, today=today)
         self.raw_cells = raw_cells
         self._header = True
 

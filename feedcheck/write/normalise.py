@@ -1,10 +1,17 @@
 """The normalised catalogue: canonical field names, clean values, one String column per field.
 
-Valid values are written in the canonical form (prices as plain decimals with a point and a
-``currency`` column, vocabularies in Google's English values, GTINs as digits); a value a check
-found invalid is kept as the merchant wrote it (trimmed), so nothing is lost: ``--drop-invalid``
-is how to leave such records out. Line ends become ``\\n`` and characters XML 1.0 forbids are
-removed from every value, in both outputs alike.
+Valid values are written in the canonical form (amounts as plain decimals with a point and
+their currency's ISO 4217 decimals, vocabularies in Google's English values, GTINs as digits); a
+value a check found invalid is kept as the merchant wrote it (trimmed), so nothing is lost:
+``--drop-invalid`` is how to leave such records out. Line ends become ``\\n`` and characters XML
+1.0 forbids are removed from every value, in both outputs alike.
+
+Every amount keeps its own currency, nothing is relabelled: ``currency`` is the row's currency
+(the price's, else the currency column's); another amount in a different currency gets its own
+column ``<field>_currency`` (``regular_price_currency``, ``shipping_cost_currency``) right after it,
+filled where it differs. A shipping value in Google's form gives ``shipping_country`` and
+``shipping_service`` after ``shipping_cost``; a sale price that is not today's price (outside its
+window) is kept as ``sale_price`` after ``regular_price``.
 """
 
 from __future__ import annotations
@@ -46,12 +53,7 @@ class Normalised:
 def _value(spec: FieldSpec) -> pl.Expr:
     raw = pl.col(spec.name)
     if spec.kind == "price":
-        parsed = pl.col(helper(spec.name, "p"))
-        return (
-            pl.when(parsed.struct.field(price_checks.STATUS) == "ok")
-            .then(parsed.struct.field(price_checks.TEXT))
-            .otherwise(raw)
-        )
+        return _amount(spec.name)
     if spec.kind in VOCABULARIES:
         return pl.coalesce(pl.col(helper(spec.name, "canonical")), raw)
     if spec.kind == "gtin":
@@ -59,16 +61,53 @@ def _value(spec: FieldSpec) -> pl.Expr:
     return raw
 
 
+def _amount(name: str) -> pl.Expr:
+    """A readable amount as a plain decimal; a currency alone (``EUR`` in a sale or regular
+    price) as nothing; anything else as written."""
+    status = pl.col(helper(name, price_checks.STATUS))
+    return (
+        pl.when(status == "ok")
+        .then(pl.col(helper(name, price_checks.TEXT)))
+        .when((status == "currency-only") & (name != "price"))
+        .then(None)
+        .otherwise(pl.col(name))
+    )
+
+
 def _currency(ctx: Context) -> pl.Expr | None:
-    """The currency column: the price's own, else the feed's currency column, else the default."""
+    """The row's currency: the price's, else the feed's currency column (as an ISO code when it is one)."""
+    column = None
+    if "currency" in ctx.present:
+        column = pl.coalesce(pl.col(helper("currency", "code")), pl.col("currency"))
     if "price" in ctx.present:
         resolved = pl.col(helper("price", price_checks.CURRENCY))
-        if "currency" in ctx.present:
-            return pl.coalesce(resolved, pl.col("currency"))
-        return resolved
-    if "currency" in ctx.present:
-        return pl.coalesce(pl.col(helper("currency", "code")), pl.col("currency"))
-    return None
+        return resolved if column is None else pl.coalesce(resolved, column)
+    return column
+
+
+def _own_currency(name: str, row: pl.Expr | None, written: pl.Expr) -> pl.Expr:
+    """``<name>_currency``: the amount's currency where it is not the row's (and the amount is written)."""
+    own = pl.col(helper(name, price_checks.CURRENCY))
+    differs = own.is_not_null() if row is None else own.is_not_null() & (row.is_null() | (own != row))
+    return pl.when(differs & written.is_not_null()).then(own).alias(f"{name}_currency")
+
+
+def _after(name: str, ctx: Context, row: pl.Expr | None) -> list[pl.Expr]:
+    """The columns written right after the amount field ``name``."""
+    out: list[pl.Expr] = []
+    if name != "price":
+        out.append(_own_currency(name, row, _amount(name)))
+    if name == "shipping_cost":
+        for key in ("country", "service"):
+            given = pl.col(f"shipping_{key}") if f"shipping_{key}" in ctx.present else None
+            found = pl.col(helper(name, key))
+            out.append((found if given is None else pl.coalesce(found, given)).alias(f"shipping_{key}"))
+    if name == "regular_price" and price_checks.SALE in ctx.present:
+        sale = price_checks.SALE
+        later = pl.col(helper(sale, price_checks.OUTSIDE))
+        written = pl.when(later).then(_amount(sale))
+        out += [written.alias(sale), _own_currency(sale, row, written)]
+    return out
 
 
 # XML 1.0 (fifth edition) NameChar ranges beyond ASCII, https://www.w3.org/TR/xml/#NT-NameChar
@@ -127,11 +166,11 @@ def build_output(frame: pl.DataFrame, ctx: Context, extra: pl.DataFrame | None =
     """Normalised String columns for every profile field that has at least one value."""
     exprs: list[pl.Expr] = []
     multi: set[str] = set()
+    row_currency = _currency(ctx)
     for spec in ctx.profile.fields:
         if spec.name == "currency":
-            currency = _currency(ctx)
-            if currency is not None:
-                exprs.append(currency.alias("currency"))
+            if row_currency is not None:
+                exprs.append(row_currency.alias("currency"))
             continue
         if spec.name not in ctx.present:
             continue
@@ -142,10 +181,10 @@ def build_output(frame: pl.DataFrame, ctx: Context, extra: pl.DataFrame | None =
             value = value.str.replace_all(",", "%2C", literal=True)
             multi.add(spec.name)
         exprs.append(value.alias(spec.name))
-    if "currency" not in {s.name for s in ctx.profile.fields}:
-        currency = _currency(ctx)
-        if currency is not None:  # a custom profile without the field: prices still need it
-            exprs.append(currency.alias("currency"))
+        if spec.kind == "price":
+            exprs += _after(spec.name, ctx, row_currency)
+    if "currency" not in {s.name for s in ctx.profile.fields} and row_currency is not None:
+        exprs.append(row_currency.alias("currency"))  # a custom profile without the field: prices still need it
     out = frame.select(exprs)
     if extra is not None and extra.width:
         out = out.hstack(extra)
