@@ -12,6 +12,8 @@ import gzip
 import io
 import lzma
 import os
+import select
+import time
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -187,6 +189,43 @@ class Opened:
             return stream.read()
 
 
+def _wait_readable(stream: object, waited: int) -> None:
+    """A non-blocking stream has no data yet: wait until it has (or says it ended)."""
+    try:
+        fileno = stream.fileno()  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        fileno = None
+    if isinstance(fileno, int):
+        select.select([fileno], [], [])
+    else:  # nothing to wait on: back off, up to a tenth of a second between tries
+        time.sleep(min(0.001 * (1 << min(waited, 7)), 0.1))
+
+
+def read_stream(stream: IO[bytes], cap: int) -> bytes:
+    """Everything a binary stream holds, read to its end in chunks: a raw stream, a socket or a
+    pipe may return fewer bytes than asked at any read, and a non-blocking one ``None`` when no
+    data is there yet (then this waits for it). Refused past ``cap`` bytes, before holding more
+    than ``cap`` plus one chunk; a text stream is a caller mistake (:class:`SourceTypeError`)."""
+    out = io.BytesIO()  # getvalue() hands over its buffer without a copy
+    waited = 0
+    while True:
+        chunk = stream.read(_CHUNK)
+        if chunk is None:
+            _wait_readable(stream, waited)
+            waited += 1
+            continue
+        if not isinstance(chunk, bytes | bytearray | memoryview):
+            raise SourceTypeError("source is a text stream: feedcheck reads binary streams, open the file with 'rb'.")
+        if not chunk:
+            return out.getvalue()
+        waited = 0
+        out.write(chunk)
+        if out.tell() > cap:
+            raise LimitExceededError(
+                f"The feed is larger than the limit of {cap:,} bytes as sent; split it or raise the limit."
+            )
+
+
 def _zip_member(raw: IO[bytes]) -> str:
     try:
         archive = zipfile.ZipFile(raw)
@@ -234,9 +273,7 @@ def open_source(source: SourceLike, limits: Limits) -> Opened:
     elif hasattr(source, "read"):
         name = getattr(source, "name", None)
         name = name if isinstance(name, str) else None
-        raw = source.read(limits.max_bytes + 1)
-        if not isinstance(raw, bytes):
-            raise SourceTypeError("feedcheck reads binary streams: open the file with 'rb'.")
+        raw = read_stream(source, limits.max_bytes)
     else:
         raise SourceTypeError(
             f"Cannot read a feed from {type(source).__name__}: pass a path, bytes or a binary stream."

@@ -1,0 +1,98 @@
+"""Sources as they come to a pipeline: streams that give their bytes in pieces, archives whose
+headers lie or whose members are compressed with any method."""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+import feedcheck
+
+HEADER = b"id,title,link,image_link,price\n"
+LINE = b"P%d,Kettle %d,https://s.example/p/%d,https://s.example/%d.jpg,39.90 EUR\n"
+FEED = HEADER + b"".join(LINE % (n, n, n, n) for n in range(1, 5001))
+
+
+class ShortReads(io.RawIOBase):
+    """A raw stream that gives at most ``most`` bytes per read, and ``None`` (no data yet, as a
+    non-blocking stream does) every ``idle``-th read."""
+
+    def __init__(self, data: bytes, most: int, idle: int = 0) -> None:
+        self._data = memoryview(data)
+        self._most = most
+        self._idle = idle
+        self.reads = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int | None:  # type: ignore[override]
+        self.reads += 1
+        if self._idle and self.reads % self._idle == 0:
+            return None
+        n = min(len(buffer), self._most, len(self._data))
+        buffer[:n] = self._data[:n]
+        self._data = self._data[n:]
+        return n
+
+
+def test_a_raw_stream_giving_short_reads_is_read_to_its_end() -> None:
+    """One read() gave the first 100 bytes: 19 of 5,000 products, reported as a normal feed."""
+    stream = ShortReads(FEED, most=100)
+    report = feedcheck.validate(stream)
+    assert report.items == 5_000
+    assert stream.reads > len(FEED) // 100
+
+
+def test_a_stream_saying_it_has_no_data_yet_is_waited_for() -> None:
+    stream = ShortReads(FEED, most=4096, idle=3)
+    assert feedcheck.validate(stream).items == 5_000
+
+
+@contextmanager
+def pipe(data: bytes, *, blocking: bool, piece: int = 50_000, pause: float = 0.0) -> Iterator[io.RawIOBase]:
+    """The reading end of a pipe (unbuffered), fed by a thread in pieces."""
+    read_fd, write_fd = os.pipe()
+    os.set_blocking(read_fd, blocking)
+
+    def feed() -> None:
+        with os.fdopen(write_fd, "wb", buffering=0) as out:
+            for start in range(0, len(data), piece):
+                out.write(data[start : start + piece])
+                time.sleep(pause)
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    with os.fdopen(read_fd, "rb", buffering=0) as stream:
+        yield stream
+    writer.join()
+
+
+def test_a_pipe_is_read_to_its_end() -> None:
+    with pipe(FEED, blocking=True) as stream:
+        assert feedcheck.validate(stream).items == 5_000
+
+
+def test_a_non_blocking_pipe_is_read_to_its_end() -> None:
+    """Its read() returns None while the writer pauses."""
+    with pipe(FEED, blocking=False, pause=0.005) as stream:
+        assert feedcheck.validate(stream).items == 5_000
+
+
+def test_a_stream_over_the_byte_limit_is_refused_while_reading() -> None:
+    stream = ShortReads(FEED, most=1000)
+    with pytest.raises(feedcheck.LimitExceededError, match="larger than the limit of 10,000 bytes as sent"):
+        feedcheck.validate(stream, limits=feedcheck.Limits(max_bytes=10_000))
+    assert stream.reads < 20  # it stopped soon after the limit, not at the end
+
+
+def test_a_text_stream_is_a_caller_mistake() -> None:
+    with pytest.raises(feedcheck.SourceTypeError) as caught:
+        feedcheck.validate(io.StringIO(FEED.decode()))
+    assert str(caught.value) == "source is a text stream: feedcheck reads binary streams, open the file with 'rb'."
