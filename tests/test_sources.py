@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import io
 import os
+import struct
 import threading
 import time
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -96,3 +98,78 @@ def test_a_text_stream_is_a_caller_mistake() -> None:
     with pytest.raises(feedcheck.SourceTypeError) as caught:
         feedcheck.validate(io.StringIO(FEED.decode()))
     assert str(caught.value) == "source is a text stream: feedcheck reads binary streams, open the file with 'rb'."
+
+
+# ---- zip archives ------------------------------------------------------------------------------------
+
+
+def zipped(data: bytes, method: int = zipfile.ZIP_DEFLATED, name: str = "feed.csv") -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=method) as archive:
+        archive.writestr(name, data)
+    return out.getvalue()
+
+
+def patch_sizes(archive: bytes, *, compressed: int | None = None, method: int | None = None) -> bytes:
+    """The archive with its local header and central directory saying other things than the truth."""
+    data = bytearray(archive)
+    local, central = data.index(b"PK\x03\x04"), data.index(b"PK\x01\x02")
+    if compressed is not None:
+        data[local + 18 : local + 22] = struct.pack("<L", compressed)
+        data[central + 20 : central + 24] = struct.pack("<L", compressed)
+    if method is not None:
+        data[local + 8 : local + 10] = struct.pack("<H", method)
+        data[central + 10 : central + 12] = struct.pack("<H", method)
+    return bytes(data)
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+def test_a_zip_member_is_read_whatever_its_method(method: int) -> None:
+    report = feedcheck.validate(zipped(FEED, method))
+    assert (report.items, report.source.compression, report.source.member) == (5_000, "zip", "feed.csv")
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+def test_a_zip_that_understates_its_compressed_size_is_read_to_the_end_of_its_data(method: int) -> None:
+    """zipfile stopped after the 10 bytes the headers promised: "The zip data is damaged: ."."""
+    assert feedcheck.validate(patch_sizes(zipped(FEED, method), compressed=10)).items == 5_000
+
+
+BOMB = HEADER + LINE % (1, 1, 1, 1) * (400 << 10)  # 32 MiB of one product, repeated
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+def test_a_zip_that_overstates_its_compressed_size_is_still_measured_as_a_bomb(method: int) -> None:
+    """The ratio was taken against the 4 GB the headers claimed: the check never fired."""
+    archive = patch_sizes(zipped(BOMB, method), compressed=0xFFFFFFF0)
+    with pytest.raises(feedcheck.LimitExceededError, match="this looks like a decompression bomb"):
+        feedcheck.validate(archive)
+
+
+def test_a_zip_member_in_another_method_is_refused_by_its_name() -> None:
+    archive = patch_sizes(zipped(FEED), method=9)
+    with pytest.raises(feedcheck.UnsupportedCompressionError) as caught:
+        feedcheck.validate(archive)
+    assert str(caught.value) == (
+        "The zip archive's file is compressed with Deflate64, which feedcheck does not open: "
+        "zip it again with the usual method (deflate)."
+    )
+
+
+def test_a_zip_member_that_fails_its_checksum_is_refused() -> None:
+    archive = bytearray(zipped(FEED, zipfile.ZIP_STORED))
+    at = archive.index(b"Kettle 2500")
+    archive[at : at + 6] = b"Kettel"
+    with pytest.raises(feedcheck.UnsupportedCompressionError) as caught:
+        feedcheck.validate(bytes(archive))
+    assert str(caught.value) == "The zip archive is damaged: its file does not match its checksum."
+
+
+def test_a_zip_listing_thousands_of_files_is_refused_before_they_are_listed() -> None:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for n in range(20_000):
+            archive.writestr(f"{n}.csv", b"")
+    with pytest.raises(feedcheck.UnsupportedCompressionError) as caught:
+        feedcheck.validate(out.getvalue())
+    assert str(caught.value) == "The zip archive lists 20,000 files; it must hold exactly one feed."

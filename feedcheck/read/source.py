@@ -31,6 +31,7 @@ from feedcheck.errors import (
     UnsupportedCompressionError,
 )
 from feedcheck.limits import RATIO_GRACE, Limits
+from feedcheck.read import zip_member
 
 SourceLike = str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes]
 
@@ -68,13 +69,18 @@ class Source(BaseModel):
     member: str | None = Field(None, description="the file read inside a zip archive")
 
 
+def _damaged(compression: str, exc: BaseException) -> UnsupportedCompressionError:
+    detail = str(exc) or "it ends before its end marker"
+    return UnsupportedCompressionError(f"The {compression} data is damaged: {detail}.")
+
+
 class _CappedReader(io.RawIOBase):
     """A read-only stream that refuses to yield more than ``cap`` bytes, nor, past
     :data:`RATIO_GRACE` bytes, more than ``ratio`` bytes per byte ``compressed()`` says it read."""
 
     def __init__(
         self,
-        inner: IO[bytes] | gzip.GzipFile | bz2.BZ2File | lzma.LZMAFile,
+        inner: IO[bytes] | gzip.GzipFile | bz2.BZ2File | lzma.LZMAFile | zip_member.Member,
         cap: int,
         what: str,
         also_close: tuple[IO[bytes] | zipfile.ZipFile, ...] = (),
@@ -98,7 +104,7 @@ class _CappedReader(io.RawIOBase):
         except (EOFError, zlib.error, zipfile.BadZipFile, lzma.LZMAError, OSError) as exc:
             if self._compression is None:
                 raise
-            raise UnsupportedCompressionError(f"The {self._compression} data is damaged: {exc}.") from None
+            raise _damaged(self._compression, exc) from None
         n = len(data)
         self.count += n
         if self.count > self._cap:
@@ -142,18 +148,21 @@ class Opened:
     def open(self) -> BinaryIO:
         """A fresh decompressed stream, capped by the limits."""
         raw = self._open_raw()
-        inner: IO[bytes] | gzip.GzipFile | bz2.BZ2File | lzma.LZMAFile
+        inner: IO[bytes] | gzip.GzipFile | bz2.BZ2File | lzma.LZMAFile | zip_member.Member
         if self.compression is None:
             return io.BufferedReader(_CappedReader(raw, self._limits.max_bytes, "as sent"), _CHUNK)
         ratio: tuple[int, Callable[[], int]]
         if self.compression == "zip":
-            # The member is read from memory or the path, never extracted.
-            archive = zipfile.ZipFile(raw)
-            assert self.member is not None
-            info = archive.getinfo(self.member)
-            inner = archive.open(info)
-            closers: tuple[IO[bytes] | zipfile.ZipFile, ...] = (archive, raw)
-            ratio = (self._limits.max_compression_ratio, lambda: info.compress_size)
+            # The member is read from memory or the path, never extracted; its expansion is
+            # measured against the compressed bytes it consumed, never a size its headers give.
+            with zipfile.ZipFile(raw) as archive:  # closing it leaves raw open
+                assert self.member is not None
+                info = archive.getinfo(self.member)
+                directory = int(getattr(archive, "start_dir", 0)) or raw.seek(0, io.SEEK_END)
+            member = zip_member.Member(raw, info, directory)
+            inner = member
+            closers: tuple[IO[bytes] | zipfile.ZipFile, ...] = ()
+            ratio = (self._limits.max_compression_ratio, lambda: member.consumed)
         else:
             outer = io.BufferedReader(_CappedReader(raw, self._limits.max_bytes, "as sent"), _CHUNK)
             if self.compression == "gzip":
@@ -226,7 +235,8 @@ def read_stream(stream: IO[bytes], cap: int) -> bytes:
             )
 
 
-def _zip_member(raw: IO[bytes]) -> str:
+def _zip_member(raw: BinaryIO) -> str:
+    zip_member.check_directory(raw)
     try:
         archive = zipfile.ZipFile(raw)
     except zipfile.BadZipFile as exc:
@@ -244,7 +254,7 @@ def _zip_member(raw: IO[bytes]) -> str:
         and not info.filename.startswith("__MACOSX/")
         and not info.filename.rsplit("/", 1)[-1].startswith(".")
     ]
-    if any(info.flag_bits & 0x1 for info in archive.infolist()):
+    if any(info.flag_bits & 0x41 for info in archive.infolist()):  # traditional or strong encryption
         raise UnsupportedCompressionError("The zip archive is password-protected.")
     if any(
         name.lower().endswith((".xml", ".rels")) and name.startswith(("xl/", "word/", "[Content")) for name in names
@@ -300,7 +310,7 @@ def open_source(source: SourceLike, limits: Limits) -> Opened:
         try:
             head = opened.head(8)
         except (OSError, EOFError, zipfile.BadZipFile, lzma.LZMAError) as exc:
-            raise UnsupportedCompressionError(f"The {compression} data is damaged: {exc}.") from None
+            raise _damaged(compression, exc) from None
         if not head:
             raise NotAFeedError(f"The {compression} archive holds an empty file.")
         magic = head
