@@ -15,6 +15,7 @@ from feedcheck.checks.base import ITEM, LINE
 from feedcheck.errors import answer_or_refuse
 from feedcheck.limits import Limits
 from feedcheck.profile import Profile, Tier
+from feedcheck.read.load import source_column
 from feedcheck.read.source import SourceLike
 from feedcheck.report import Report
 from feedcheck.validate import Analysis, MapOption, analyse
@@ -121,7 +122,7 @@ def convert(
         extra = None
         if keep_extra and analysis.mapping.unmapped:
             names = extra_names(analysis.mapping.unmapped, {s.name for s in analysis.profile.fields})
-            raw = analysis.table.frame.select([pl.col(c).str.strip_chars().alias(n) for c, n in names.items()])
+            raw = analysis.table.frame.select([source_column(c).str.strip_chars().alias(n) for c, n in names.items()])
             extra = raw.with_columns(pl.when(pl.all().str.len_bytes() > 0).then(pl.all()).name.keep())
         dropped: list[Dropped] = []
         if drop_invalid:

@@ -17,11 +17,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
+import polars.selectors as cs
 
 from feedcheck.errors import LimitExceededError, MalformedFeedError
 from feedcheck.limits import Limits
 
-LINE = "__line__"
+# The line column of every frame. Its name starts with a space, which no source column's can:
+# CSV header names are trimmed (_unique_names) and XML names hold no space.
+LINE = " line"
 
 
 class NotUtf8(Exception):
@@ -57,6 +60,12 @@ class _Scan:
 
 
 _CHUNK = 1 << 24
+
+
+def source_column(name: str) -> pl.Expr:
+    """The column ``name`` of a frame as read, taken literally: ``pl.col`` reads ``*`` as every
+    column and ``^...$`` as a regular expression, and a merchant may name a column so."""
+    return cs.by_name(name).as_expr()
 
 
 def _positions(arr: np.ndarray, byte: int) -> np.ndarray:
@@ -122,21 +131,35 @@ def _header_names(raw: str, delimiter: str) -> list[str]:
 
 
 def _unique_names(names: list[str], line: int, issues: list[RawIssue]) -> list[str]:
+    """Header names trimmed and made unique: an empty one becomes ``column_<position>``, a repeated
+    one ``<name> (2)``, ``(3)`` ...; a name made up never takes one the header holds itself.
+
+    Trimming is also what keeps every source column apart from :data:`LINE`."""
+    stripped = [raw.strip() for raw in names]
+    written = set(stripped)
+    taken: set[str] = set()
+    suffix: dict[str, int] = {}  # the next number to try after a name, so that n repeats cost n steps
+
+    def made_up(base: str, plain: bool) -> str:
+        if plain and base not in taken and base not in written:
+            return base
+        k = suffix.get(base, 2)
+        while f"{base} ({k})" in taken or f"{base} ({k})" in written:
+            k += 1
+        suffix[base] = k + 1
+        return f"{base} ({k})"
+
     out: list[str] = []
-    seen: dict[str, int] = {}
     empty_positions: list[str] = []
     duplicates: list[str] = []
-    for position, raw in enumerate(names, start=1):
-        name = raw.strip()
+    for position, name in enumerate(stripped, start=1):
         if not name:
-            name = f"column_{position}"
+            name = made_up(f"column_{position}", plain=True)
             empty_positions.append(str(position))
-        if name in seen:
-            seen[name] += 1
+        elif name in taken:
             duplicates.append(name)
-            name = f"{name} ({seen[name]})"
-        else:
-            seen[name] = 1
+            name = made_up(name, plain=False)
+        taken.add(name)
         out.append(name)
     if empty_positions:
         issues.append(RawIssue("csv-empty-header", [line], len(empty_positions), empty_positions))

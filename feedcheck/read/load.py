@@ -12,7 +12,7 @@ from lxml import etree
 from feedcheck.errors import LimitExceededError, NotAFeedError, UsageError
 from feedcheck.limits import Limits
 from feedcheck.read import split_xml
-from feedcheck.read.csv_reader import LINE, NotUtf8, RawIssue, read_csv
+from feedcheck.read.csv_reader import LINE, NotUtf8, RawIssue, read_csv, source_column
 from feedcheck.read.sniff import (
     ItemElement,
     TextEncoding,
@@ -113,11 +113,11 @@ def _within_limits(table: Table, limits: Limits) -> Table:
     if not table.columns or table.frame.height == 0:
         return table
     # Bytes first (free: string lengths are stored), characters only where bytes exceed.
-    longest = table.frame.select(pl.col(c).str.len_bytes().max() for c in table.columns).row(0)
+    longest = table.frame.select(source_column(c).str.len_bytes().max() for c in table.columns).row(0)
     for column, size in zip(table.columns, longest, strict=True):
         if size is None or size <= limits.max_field_chars:
             continue
-        chars = pl.col(column).str.len_chars()
+        chars = source_column(column).str.len_chars()
         over = table.frame.select(LINE, chars.alias("chars")).filter(pl.col("chars") > limits.max_field_chars)
         if over.height:
             line, count = over.row(0)
@@ -192,4 +192,4 @@ def load(source_like: SourceLike, options: ReadOptions) -> Table:
     return _within_limits(Table(xml.frame, xml.columns, source, xml.issues, xml.multi, xml.partial), options.limits)
 
 
-__all__ = ["LINE", "ReadOptions", "Table", "load"]
+__all__ = ["LINE", "ReadOptions", "Table", "load", "source_column"]

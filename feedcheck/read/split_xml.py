@@ -35,7 +35,7 @@ from pydantic import BaseModel
 
 from feedcheck.errors import FeedError, LimitExceededError
 from feedcheck.limits import Limits
-from feedcheck.read.csv_reader import LINE
+from feedcheck.read.csv_reader import LINE, source_column
 from feedcheck.read.sniff import ItemElement, detect_bom
 from feedcheck.read.xml_reader import XmlTable, read_xml
 
@@ -280,5 +280,5 @@ def read_xml_halves(cut: Cut, item: ItemElement, limits: Limits, encoding: str |
         raise LimitExceededError(f"The records hold over {limits.max_columns:,} distinct fields, the limit.")
     if first.frame.height + second.height > limits.max_items:
         raise LimitExceededError(f"The feed has over {limits.max_items:,} records, the limit.")
-    frame = pl.concat([first.frame, second], how="diagonal").select([*names, LINE])
+    frame = pl.concat([first.frame, second], how="diagonal").select([*map(source_column, names), LINE])
     return XmlTable(frame, names, first.multi | {str(c) for c in multi}, [])

@@ -22,7 +22,7 @@ from lxml import etree
 
 from feedcheck.errors import LimitExceededError, MalformedFeedError
 from feedcheck.limits import Limits
-from feedcheck.read.csv_reader import LINE, RawIssue
+from feedcheck.read.csv_reader import LINE, RawIssue, source_column
 from feedcheck.read.sniff import ItemElement, xml_parser_options
 
 MULTI_SEP = "\x1f"
@@ -160,7 +160,7 @@ def read_xml(
     names = list(columns)
     if batches:
         frame = pl.concat(batches, how="diagonal")
-        frame = frame.select([*names, LINE])
+        frame = frame.select([*map(source_column, names), LINE])
     else:
         frame = pl.DataFrame(schema={LINE: pl.Int64()})
     return XmlTable(frame, names, multi, issues, partial)
