@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,7 +13,7 @@ import polars as pl
 from pydantic import BaseModel, Field
 
 from feedcheck.checks.base import ITEM, LINE
-from feedcheck.errors import answer_or_refuse
+from feedcheck.errors import answer_or_refuse, wrong_argument
 from feedcheck.limits import Limits
 from feedcheck.profile import Profile, Tier
 from feedcheck.read.load import source_column
@@ -54,6 +55,20 @@ def _opened(target: Target) -> Iterator[IO[bytes]]:
             yield handle
     else:
         yield target
+
+
+def _check_target(name: str, target: object) -> None:
+    """A path, or a stream that takes bytes; anything else is the caller's mistake."""
+    expected = "a path or a binary stream (a file opened with 'wb', io.BytesIO)"
+    if target is None:
+        return
+    if isinstance(target, str | os.PathLike):
+        path = os.fspath(target)
+        if not path or "\x00" in str(path):
+            raise wrong_argument(name, expected, target)
+        return
+    if isinstance(target, io.TextIOBase) or not callable(getattr(target, "write", None)):
+        raise wrong_argument(name, expected, target)
 
 
 def _drop_mask(analysis: Analysis) -> tuple[pl.Series, pl.DataFrame]:
@@ -105,6 +120,11 @@ def convert(
     validation report of the same run. Like :func:`~feedcheck.validate`, raises
     :class:`feedcheck.FeedError` and nothing else for any input.
     """
+    for name, target in (("csv", csv), ("xml", xml)):
+        _check_target(name, target)
+    for name, flag in (("drop_invalid", drop_invalid), ("keep_extra", keep_extra)):
+        if not isinstance(flag, bool):
+            raise wrong_argument(name, "True or False", flag)
     with answer_or_refuse():
         analysis = analyse(
             source,

@@ -78,13 +78,12 @@ class SourceTypeError(UsageError, TypeError):
     """The source is neither a path, bytes nor a binary stream."""
 
 
-def _kind(value: object) -> str:
-    return type(value).__name__
-
-
 def wrong_argument(name: str, expected: str, value: object) -> UsageError:
-    """``UsageError("workers must be a whole number of 1 or more, got '2' (str).")``."""
-    return UsageError(f"{name} must be {expected}, got {value!r} ({_kind(value)}).")
+    """``UsageError("workers must be a whole number of 1 or more, got '2'.")``: the argument's
+    name, what it takes, and what it got (its ``repr``, which tells ``'2'`` from ``2``)."""
+    shown = repr(value)
+    shown = shown if len(shown) <= 100 else shown[:97] + "..."
+    return UsageError(f"{name} must be {expected}, got {shown}.")
 
 
 def usage_from_validation(owner: str, exc: ValidationError, fields: list[str]) -> UsageError:
@@ -97,8 +96,7 @@ def usage_from_validation(owner: str, exc: ValidationError, fields: list[str]) -
     message = message[0].lower() + message[1:]
     if message.startswith("input should "):
         message = message[len("input ") :]
-    value = first.get("input")
-    return UsageError(f"{owner}: {where} {message}, got {value!r} ({_kind(value)}).")
+    return UsageError(f"{owner}: {where} {message}, got {first.get('input')!r}.")
 
 
 class CheckedModel(BaseModel):

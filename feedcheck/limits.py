@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from feedcheck.errors import CheckedModel
 
 
-class Limits(BaseModel):
+class Limits(CheckedModel):
     """Caps on what one feed may cost. Reaching one is a refusal (:class:`LimitExceededError`),
     never a silent cut; only the item limit can instead give a report marked partial, when
     ``partial`` is set.
@@ -18,7 +20,9 @@ class Limits(BaseModel):
     decompressed size in memory (CSV; about twice for XML).
     """
 
-    model_config = ConfigDict(frozen=True)
+    # Strict: a count given as a string or a float, or a flag as a number, is a caller mistake,
+    # and so is a misspelt limit (raised as UsageError, naming it).
+    model_config = ConfigDict(frozen=True, strict=True, extra="forbid")
 
     max_bytes: int = Field(1 << 30, gt=0, description="bytes read from the source as given")
     max_decompressed_bytes: int = Field(2 << 30, gt=0, description="bytes after decompression")

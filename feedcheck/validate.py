@@ -14,7 +14,7 @@ from feedcheck.checks.base import ITEM, LINE, make_issue
 from feedcheck.checks.currencies import ISO_4217
 from feedcheck.checks.presence import missing_fields
 from feedcheck.codes import Severity
-from feedcheck.errors import UsageError, answer_or_refuse
+from feedcheck.errors import answer_or_refuse, wrong_argument
 from feedcheck.limits import Limits
 from feedcheck.map.canonical import Canonical, build_canonical
 from feedcheck.map.columns import ColumnMapping, map_columns, parse_map_options
@@ -28,11 +28,79 @@ MapOption = dict[str, str] | Iterable[str] | None
 
 
 def _forced(mapping: MapOption) -> dict[str, str]:
+    expected = 'a dict such as {"Prix TTC": "price"} or a list such as ["Prix TTC=price"]'
     if mapping is None:
         return {}
     if isinstance(mapping, dict):
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()):
+            raise wrong_argument("mapping", expected + " (strings only)", mapping)
         return dict(mapping)
-    return parse_map_options(mapping)
+    if isinstance(mapping, str | bytes) or not isinstance(mapping, Iterable):
+        raise wrong_argument("mapping", expected, mapping)
+    options = list(mapping)
+    if not all(isinstance(option, str) for option in options):
+        raise wrong_argument("mapping", expected + " (strings only)", mapping)
+    return parse_map_options(options)
+
+
+_NAMED_DELIMITERS = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+
+
+def _delimiter(value: object) -> str | None:
+    """One ASCII character other than a quote or a line break (the CSV reader works on bytes),
+    or the name of one."""
+    if value is None:
+        return None
+    expected = 'one character such as ";" or "\\t", or one of tab, comma, semicolon, pipe'
+    if not isinstance(value, str):
+        raise wrong_argument("delimiter", expected, value)
+    named = _NAMED_DELIMITERS.get(value.lower(), value)
+    if len(named) != 1 or not named.isascii() or named in '"\r\n':
+        raise wrong_argument("delimiter", expected + " (not a quote or a line break)", value)
+    return named
+
+
+def _encoding(value: object) -> str | None:
+    if value is None:
+        return None
+    expected = "the name of a text encoding such as utf-8, cp1252 or latin-1"
+    if not isinstance(value, str):
+        raise wrong_argument("encoding", expected, value)
+    try:
+        b"a".decode(value, "replace")  # refuses unknown names, and codecs that are no text encoding (rot13)
+    except LookupError:
+        raise wrong_argument("encoding", expected, value) from None
+    return value
+
+
+def check_arguments(
+    *,
+    profile: str | Path | Profile | None,
+    format: str | None,
+    encoding: str | None,
+    delimiter: str | None,
+    item_element: str | None,
+    mapping: MapOption,
+    currency: str | None,
+    limits: Limits | None,
+    workers: int,
+) -> tuple[ReadOptions, Profile, dict[str, str], str | None]:
+    """The arguments validate and convert share, checked before any work: a caller mistake
+    raises :class:`UsageError` naming the argument. Returns the read options, the profile, the
+    forced mapping and the currency (upper case)."""
+    if format is not None and format not in ("csv", "xml"):
+        raise wrong_argument("format", '"csv", "xml" or None (to detect it)', format)
+    if item_element is not None and (not isinstance(item_element, str) or not item_element.strip()):
+        raise wrong_argument("item_element", 'the name of the XML record element, such as "item"', item_element)
+    if currency is not None and (not isinstance(currency, str) or currency.upper() not in ISO_4217):
+        raise wrong_argument("currency", "an ISO 4217 code such as EUR", currency)
+    if limits is not None and not isinstance(limits, Limits):
+        raise wrong_argument("limits", "a feedcheck.Limits, such as Limits(max_bytes=100_000_000)", limits)
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise wrong_argument("workers", "a whole number of 1 or more", workers)
+    options = ReadOptions(format, _encoding(encoding), _delimiter(delimiter), item_element, limits or Limits(), workers)
+    forced = _forced(mapping)
+    return options, load_profile(profile), forced, currency.upper() if isinstance(currency, str) else None
 
 
 def _structural_issue(raw: RawIssue, frame: pl.DataFrame) -> Issue:
@@ -107,20 +175,25 @@ def analyse(
     workers: int = 1,
 ) -> Analysis:
     """Load, map, derive and check: the shared first half of validate and convert."""
-    if currency is not None and currency.upper() not in ISO_4217:
-        raise UsageError(f"The currency must be an ISO 4217 code such as EUR, got {currency!r}.")
-    if workers < 1:
-        raise UsageError(f"workers must be 1 or more, got {workers}.")
-    options = ReadOptions(format, encoding, delimiter, item_element, limits or Limits(), workers)
-    prof = load_profile(profile)
+    options, prof, forced, currency = check_arguments(
+        profile=profile,
+        format=format,
+        encoding=encoding,
+        delimiter=delimiter,
+        item_element=item_element,
+        mapping=mapping,
+        currency=currency,
+        limits=limits,
+        workers=workers,
+    )
     table = load(source, options)
-    mapped = map_columns(table.columns, prof, _forced(mapping))
+    mapped = map_columns(table.columns, prof, forced)
     canonical = build_canonical(table, mapped, prof)
     items = canonical.frame.height
     ctx = Context(
         prof,
         frozenset(canonical.columns),
-        currency.upper() if currency else None,
+        currency,
         {name: cols[0] for name, cols in canonical.columns.items()},
         canonical.several,
     )

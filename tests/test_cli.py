@@ -75,6 +75,12 @@ def test_usage_errors_exit_2(fixtures: Path) -> None:
     assert CliRunner().invoke(main, ["validate", sample, "--map", "Nope=price"]).exit_code == 2
     assert CliRunner().invoke(main, ["validate", sample, "--map", "Prix TTC=nofield"]).exit_code == 2
     assert CliRunner().invoke(main, ["validate", sample, "--delimiter", ";;"]).exit_code == 2
+    wrong = CliRunner().invoke(main, ["validate", sample, "--encoding", "nosuch"])
+    assert wrong.exit_code == 2
+    assert (
+        "Error: encoding must be the name of a text encoding such as utf-8, cp1252 or latin-1, got 'nosuch'."
+        in wrong.output
+    )
     assert CliRunner().invoke(main, ["validate"]).exit_code == 2
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import polars as pl
 from lxml import etree
 
-from feedcheck.errors import LimitExceededError, NotAFeedError, UsageError
+from feedcheck.errors import LimitExceededError, NotAFeedError, UsageError, wrong_argument
 from feedcheck.limits import Limits
 from feedcheck.read import split_xml
 from feedcheck.read.csv_reader import LINE, NotUtf8, RawIssue, read_csv, source_column
@@ -53,14 +53,18 @@ class Table:
     partial: bool = False  # only the first Limits.max_items records were kept (Limits.partial)
 
 
-def _delimiter(value: str | None) -> str | None:
-    if value is None:
-        return None
-    named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
-    value = named.get(value.lower(), value)
-    if len(value) != 1:
-        raise UsageError(f"The delimiter must be one character (or tab), got {value!r}.")
-    return value
+def _xml_encoding(forced: str) -> str:
+    """The name libxml2 knows the forced encoding by: Python's own (``latin-1`` is ``iso8859-1``),
+    else the caller's. An encoding Python knows and libxml2 does not (``cp437``) is refused."""
+    for candidate in dict.fromkeys((codecs.lookup(forced).name, forced)):
+        try:
+            etree.fromstring(b"<a/>", etree.XMLParser(encoding=candidate))
+        except LookupError:
+            continue
+        except etree.XMLSyntaxError:
+            pass  # known; it just does not read these ASCII bytes (UTF-16)
+        return candidate
+    raise wrong_argument("encoding", "an encoding the XML parser knows, such as utf-8, latin-1 or cp1252", forced)
 
 
 def _line_of(data: bytes, offset: int) -> int:
@@ -88,7 +92,7 @@ def _load_csv(data: bytes, options: ReadOptions, source: Source) -> Table:
 
 def _read_csv_bytes(buf: bytes, data: bytes, enc: TextEncoding, options: ReadOptions, source: Source) -> Table:
     """Read UTF-8 ``buf``; ``data`` is the file as it came, for the lines of bad bytes."""
-    delimiter = _delimiter(options.delimiter) or sniff_delimiter(buf[:200_000].decode("utf-8", errors="replace"))
+    delimiter = options.delimiter or sniff_delimiter(buf[:200_000].decode("utf-8", errors="replace"))
     issues: list[RawIssue] = []
     if enc.bad_count:
         lines = sorted({_line_of(data, off) for off in enc.bad_offsets[:200]})
@@ -156,7 +160,7 @@ def load(source_like: SourceLike, options: ReadOptions) -> Table:
     head = opened.head(HEAD)
     fmt = options.format or sniff_format(head)
     if fmt not in ("csv", "xml"):
-        raise UsageError(f"The format must be csv or xml, got {fmt!r}.")
+        raise wrong_argument("format", '"csv", "xml" or None (to detect it)', fmt)
     source = Source(
         name=opened.name,
         format=fmt,
@@ -167,12 +171,7 @@ def load(source_like: SourceLike, options: ReadOptions) -> Table:
     if fmt == "csv":
         return _within_limits(_load_csv(opened.read_all(), options, source), options.limits)
     refuse_entities(head, complete=len(head) < HEAD)
-    encoding = None
-    if options.encoding:
-        try:
-            encoding = codecs.lookup(options.encoding).name  # "latin-1" -> "iso8859-1", a name libxml2 knows
-        except LookupError:
-            raise UsageError(f"Unknown encoding {options.encoding!r}: use a name such as utf-8 or latin-1.") from None
+    encoding = _xml_encoding(options.encoding) if options.encoding else None
     item = (
         _named_item_element(head, options.item_element, encoding)
         if options.item_element

@@ -29,6 +29,7 @@ from feedcheck.errors import (
     SourceTypeError,
     UnsafeInputError,
     UnsupportedCompressionError,
+    UsageError,
 )
 from feedcheck.limits import RATIO_GRACE, Limits
 from feedcheck.read import zip_member
@@ -268,6 +269,25 @@ def _zip_member(raw: BinaryIO) -> str:
     return names[0]
 
 
+def _path(source: str | os.PathLike[str]) -> Path:
+    """``source`` as a path; the text of a feed passed as a ``str`` is the caller's mistake."""
+    text = os.fspath(source)
+    if not isinstance(text, str):
+        raise SourceTypeError(f"source must be a path, bytes or a binary stream, got a path of {type(text).__name__}.")
+    unusable = "\n" in text or "\r" in text or "\x00" in text
+    if not unusable:
+        try:
+            Path(text).is_file()
+        except OSError:  # a name longer than the system allows
+            unusable = True
+    if unusable:
+        raise UsageError(
+            f"source is a str of {len(text):,} characters that is no file path: pass a path, or the feed "
+            "itself as bytes (text.encode('utf-8'))."
+        )
+    return Path(text)
+
+
 def open_source(source: SourceLike, limits: Limits) -> Opened:
     """Identify the source and its compression; raise NotAFeedError for unusable inputs."""
     name: str | None = None
@@ -276,7 +296,7 @@ def open_source(source: SourceLike, limits: Limits) -> Opened:
     if isinstance(source, bytes | bytearray | memoryview):
         raw = bytes(source)
     elif isinstance(source, str | os.PathLike):
-        path = Path(source)
+        path = _path(source)
         name = str(path)
         if not path.is_file():
             raise NotAFeedError(f"There is no file at {path}.")
@@ -286,7 +306,8 @@ def open_source(source: SourceLike, limits: Limits) -> Opened:
         raw = read_stream(source, limits.max_bytes)
     else:
         raise SourceTypeError(
-            f"Cannot read a feed from {type(source).__name__}: pass a path, bytes or a binary stream."
+            f"source must be a path, bytes or a binary stream, got {type(source).__name__}: "
+            "feedcheck cannot read a feed from it."
         )
     if raw is not None and len(raw) > limits.max_bytes:
         raise LimitExceededError(
