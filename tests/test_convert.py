@@ -153,3 +153,24 @@ def test_round_trip_on_generated_catalogues(rows: list[tuple[str, str, int, str]
     check_outputs(csv_bytes, xml_bytes, result)
     assert both(csv_bytes)[1] == xml_bytes
     assert both(xml_bytes)[0] == csv_bytes
+
+
+def test_gtin_cells_of_several_codes_are_written_code_by_code_in_their_normal_form() -> None:
+    """An ISBN-10 becomes its ISBN-13, a UPC that lost its leading zero gets it back, spaces and
+    dashes go, every code is kept, separated by commas."""
+    feed = (
+        b"id,title,link,image_link,price,gtin\n"
+        b"A,Book,https://s.example/a,https://s.example/a.jpg,9.90 EUR,0-306-40615-2|52742366609\n"
+        b"B,Mug,https://s.example/b,https://s.example/b.jpg,9.90 EUR,4006381330015; 4006381330039\n"
+        b"C,Cup,https://s.example/c,https://s.example/c.jpg,9.90 EUR,52742366609\n"
+        b"D,Pot,https://s.example/d,https://s.example/d.jpg,9.90 EUR,\n"
+    )
+    out = io.BytesIO()
+    feedcheck.convert(feed, csv=out)
+    written = pl.read_csv(out.getvalue(), infer_schema=False)
+    assert written.get_column("gtin").to_list() == [
+        "9780306406157,052742366609",
+        "4006381330015,4006381330039",
+        "052742366609",
+        None,
+    ]

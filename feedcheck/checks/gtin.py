@@ -202,9 +202,9 @@ def _several_codes(frame: pl.DataFrame, name: str, cell: pl.Expr) -> list[pl.Ser
         normal = (
             pl.DataFrame({"row": owner[mine], "code": codes.filter(mine), "problem": problems.filter(mine)})
             .group_by("row", maintain_order=True)
-            .agg(normalised_code(pl.col("code"), pl.col("problem")).drop_nulls().str.join(","))
+            .agg(normalised_code(pl.col("code"), pl.col("problem")).drop_nulls().str.join(",").alias("normal"))
         )
-        joined = joined.scatter(normal.get_column("row"), normal.get_column("code"))
+        joined = joined.scatter(normal.get_column("row"), normal.get_column("normal"))
     joined = pl.select(
         pl.concat_str(pl.lit(joined).replace("", None), pl.lit(rest), separator=",", ignore_nulls=True)
     ).to_series()
