@@ -32,6 +32,17 @@ class Limits(CheckedModel):
     max_items: int = Field(3_000_000, gt=0, description="product records")
     max_columns: int = Field(2_000, gt=0, description="distinct columns or XML paths")
     max_field_chars: int = Field(1_000_000, gt=0, description="characters in one value")
+    max_cells: int = Field(
+        100_000_000,
+        gt=0,
+        description="values held at once: rows (blank lines included) times columns (CSV header columns, or "
+        "distinct XML field paths so far); checked before the rows are parsed",
+    )
+    max_record_bytes: int = Field(
+        8 << 20,
+        gt=0,
+        description="XML bytes read without the end of a record: one record, and what precedes it since the last",
+    )
     partial: bool = Field(
         False, description="past max_items, report on the records read so far (marked partial) instead of refusing"
     )

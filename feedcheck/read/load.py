@@ -103,7 +103,7 @@ def _read_csv_bytes(buf: bytes, data: bytes, enc: TextEncoding, options: ReadOpt
     source.encoding = enc.encoding
     source.bom = enc.bom
     source.delimiter = delimiter
-    return Table(table.frame, table.columns, source, issues + table.issues)
+    return Table(table.frame, table.columns, source, issues + table.issues, partial=table.truncated)
 
 
 def _within_limits(table: Table, limits: Limits) -> Table:
