@@ -411,7 +411,10 @@ def _read_scanned(
 
 
 _PIECE = 1 << 20  # bytes decoded at a time by the lenient reader
-_LENIENT_CELLS = 500_000  # cells the lenient reader holds as Python strings before handing them to polars
+# Rows the lenient reader holds as Python strings before handing them to polars: about this many
+# cells (a few tens of MB), and at least _LENIENT_ROWS rows (each polars column has a fixed cost).
+_LENIENT_CELLS = 250_000
+_LENIENT_ROWS = 1_000
 
 
 def _lenient_lines(buf: bytes, found_cr: list[bool]) -> Iterator[str]:
@@ -439,11 +442,11 @@ def _read_lenient(
     """Slow path for files whose quotes do not pair up: Python's csv module, row by row.
 
     Its cost is held near the fast path's: the text is decoded a piece at a time, and the rows
-    are handed to polars a block at a time (:data:`_LENIENT_CELLS` cells), transposed by
+    are handed to polars a block of rows at a time (:data:`_LENIENT_CELLS`), transposed by
     ``zip_longest`` rather than cell by cell, so that only one block is ever held as Python
     strings."""
     width = len(names)
-    block_rows = max(1, _LENIENT_CELLS // max(width, 1))
+    block_rows = max(_LENIENT_ROWS, _LENIENT_CELLS // max(width, 1))
     found_cr = [False]
     reader = csv.reader(_lenient_lines(buf, found_cr), delimiter=delimiter, quotechar='"', strict=False)
     frames: list[pl.DataFrame] = []
@@ -455,14 +458,13 @@ def _read_lenient(
     def flush() -> None:
         columns = list(itertools.islice(itertools.zip_longest(*block, fillvalue=None), width))
         empty = [None] * len(block)
-        frames.append(
-            pl.DataFrame(
-                [
-                    pl.Series(name, columns[i] if i < len(columns) else empty, dtype=pl.String).replace("", None)
-                    for i, name in enumerate(names)
-                ]
-            )
+        frame = pl.DataFrame(
+            [
+                pl.Series(name, columns[i] if i < len(columns) else empty, dtype=pl.String)
+                for i, name in enumerate(names)
+            ]
         )
+        frames.append(frame.select(pl.all().replace("", None)))
         block.clear()
 
     previous_end = 0
