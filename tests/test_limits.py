@@ -36,21 +36,24 @@ def test_a_feed_at_the_cap_is_read() -> None:
     assert feedcheck.validate(HEADER + rows(3), limits=feedcheck.Limits(max_cells=9)).items == 3
 
 
-def test_a_big_csv_is_capped_while_polars_reads_it_in_parallel(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Past _CHUNK bytes the scan runs beside polars, which reads no more rows than the cap allows."""
+def test_a_big_csv_that_may_exceed_the_cap_is_scanned_before_polars_reads_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past _CHUNK bytes, polars parses beside the scan only when the file's newlines (51 here)
+    cannot exceed the rows the cap allows; otherwise the scan comes first, and polars never
+    parses a file that is refused."""
     monkeypatch.setattr(csv_reader, "_CHUNK", 100)
-    read: list[int | None] = []
+    parsed: list[int] = []
     polars_read = csv_reader._polars_read
 
-    def spy(text: bytes, delimiter: str, names: list[str], most: int | None = None) -> object:
-        read.append(most)
-        return polars_read(text, delimiter, names, most)
+    def spy(text: bytes, delimiter: str, names: list[str]) -> object:
+        parsed.append(text.count(b"\n"))
+        return polars_read(text, delimiter, names)
 
     monkeypatch.setattr(csv_reader, "_polars_read", spy)
-    assert feedcheck.validate(HEADER + rows(50), limits=feedcheck.Limits(max_cells=150)).items == 50
+    assert feedcheck.validate(HEADER + rows(50), limits=feedcheck.Limits(max_cells=153)).items == 50  # beside
+    assert feedcheck.validate(HEADER + rows(50), limits=feedcheck.Limits(max_cells=150)).items == 50  # after
     with pytest.raises(feedcheck.LimitExceededError, match="over 40 rows of 3 columns"):
         feedcheck.validate(HEADER + rows(50), limits=feedcheck.Limits(max_cells=120))
-    assert read == [51, 41]
+    assert parsed == [51, 51]
 
 
 def test_a_partial_csv_read_stops_after_the_item_limit() -> None:

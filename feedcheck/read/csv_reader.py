@@ -237,8 +237,8 @@ def read_csv(text_utf8: bytes, delimiter: str, limits: Limits) -> CsvTable:
 
     The header's columns are counted first; the byte scan then refuses the file as soon as it
     holds more rows than ``Limits.max_cells`` allows for that many columns (or more than
-    ``max_items``), and polars never parses more rows than that: the memory is bounded before
-    it is spent. With ``Limits.partial``, the scan stops after the first ``max_items`` records."""
+    ``max_items``) before polars parses it: the memory is bounded before it is spent. With
+    ``Limits.partial``, the scan stops after the first ``max_items`` records."""
     issues: list[RawIssue] = []
     if b"\n" not in text_utf8 and b"\r" in text_utf8:
         # Classic Mac line ends (Excel for Mac "CSV (Macintosh)"): one CR per line.
@@ -258,7 +258,11 @@ def read_csv(text_utf8: bytes, delimiter: str, limits: Limits) -> CsvTable:
     if not limits.partial:
         rows = min(rows, limits.max_items)
     stop = 1 + limits.max_items if limits.partial else None
-    if len(text_utf8) <= _CHUNK or limits.partial:
+    # Every newline may end a record (fewer do: some sit inside quoted cells); counting them costs
+    # next to nothing. Only a file that could hold more rows than the limits allow is scanned
+    # before polars parses it, so that polars never holds what will be refused.
+    could_exceed = text_utf8.count(b"\n") > rows
+    if len(text_utf8) <= _CHUNK or limits.partial or could_exceed:
         try:
             sc = scan(text_utf8, delimiter, most=1 + rows, stop_after=stop)
         except TooManyRecords:
@@ -269,12 +273,12 @@ def read_csv(text_utf8: bytes, delimiter: str, limits: Limits) -> CsvTable:
         table = _read_scanned(text_utf8, delimiter, limits, sc, issues)
         table.truncated = sc.truncated
         return table
-    # A big file: the byte scan runs in a second thread while polars parses (both release the
-    # GIL); polars reads no more rows than the limits allow, whatever the scan finds.
+    # A big file within the limits: the byte scan runs in a second thread while polars parses
+    # (both release the GIL).
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = pool.submit(scan, text_utf8, delimiter, most=1 + rows)
         names = _header(text_utf8, header, delimiter, [])
-        frame = _polars_read(text_utf8, delimiter, names, rows + 1)
+        frame = _polars_read(text_utf8, delimiter, names)
         try:
             sc = pending.result()
         except TooManyRecords:
