@@ -96,6 +96,7 @@ def test_an_xml_record_over_the_byte_cap_is_refused_before_it_ends() -> None:
         feedcheck.validate(feed, limits=feedcheck.Limits(max_record_bytes=40_000))
     assert str(caught.value) == (
         "Past line 2, the XML goes on for over 40,000 bytes without closing a <i> record: "
-        "a record may take at most that many bytes."
+        "a record may take at most that many bytes. If the products are other elements, name them "
+        "(item_element, --item-element)."
     )
     assert feedcheck.validate(feed, limits=feedcheck.Limits(max_record_bytes=250_000)).items == 2

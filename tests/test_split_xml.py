@@ -154,3 +154,16 @@ def test_planning_a_cut_is_linear_in_the_head(tmp_path: Path, monkeypatch: pytes
     started = time.perf_counter()
     assert split_xml.plan(feed, head, item, feedcheck.Limits()) is None
     assert time.perf_counter() - started < 5.0
+
+
+def test_records_past_a_channel_header_longer_than_the_head_are_found(tmp_path: Path, cut_anything: list[bool]) -> None:
+    """The first MiB is cut inside a CDATA full of '<?': it holds no whole record. The record
+    element is looked for in the first 8 MiB, and the file is cut in two as any other."""
+    header = "<description><![CDATA[" + "<?" * 700_000 + "]]></description>\n"
+    feed = tmp_path / "feed.xml"
+    feed.write_text(rss([header] + [record(n) for n in range(1, 41)]))
+    one, two = both(feed)
+    assert cut_anything == [True]
+    assert one == two
+    report = feedcheck.Report.model_validate_json(two)
+    assert (report.items, report.source.item_element) == (40, "rss/channel/item")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -29,6 +30,7 @@ from feedcheck.read.source import Source, SourceLike, open_source
 from feedcheck.read.xml_reader import read_xml
 
 HEAD = 1 << 20
+LONG_HEAD = 8 << 20  # read when the first HEAD bytes hold no whole XML record
 
 
 @dataclass
@@ -155,6 +157,29 @@ def _named_item_element(head: bytes, name: str, encoding: str | None) -> ItemEle
     raise UsageError(f"The feed has no element <{name}> near its start.")
 
 
+def _item_element(
+    read_head: Callable[[int], bytes], head: bytes, forced: str | None, encoding: str | None
+) -> tuple[ItemElement, bytes]:
+    """The record element, and the head it was found in: the first :data:`HEAD` bytes, or when
+    they hold no whole record (a long channel header, a CDATA section they cut), the first
+    :data:`LONG_HEAD` bytes."""
+    full = len(head) == HEAD
+    if forced:
+        try:
+            return _named_item_element(head, forced, encoding), head
+        except UsageError:
+            longer = read_head(LONG_HEAD) if full else head
+            if len(longer) == len(head):
+                raise
+            return _named_item_element(longer, forced, encoding), longer
+    item = sniff_item_element(head, encoding)
+    if "/" not in item.path and full:  # the root as the one record: perhaps only the head's
+        longer = read_head(LONG_HEAD)
+        if len(longer) > len(head):
+            return sniff_item_element(longer, encoding), longer
+    return item, head
+
+
 def load(source_like: SourceLike, options: ReadOptions) -> Table:
     opened = open_source(source_like, options.limits)
     head = opened.head(HEAD)
@@ -172,11 +197,7 @@ def load(source_like: SourceLike, options: ReadOptions) -> Table:
         return _within_limits(_load_csv(opened.read_all(), options, source), options.limits)
     refuse_entities(head, complete=len(head) < HEAD)
     encoding = _xml_encoding(options.encoding) if options.encoding else None
-    item = (
-        _named_item_element(head, options.item_element, encoding)
-        if options.item_element
-        else sniff_item_element(head, encoding)
-    )
+    item, head = _item_element(opened.head, head, options.item_element, encoding)
     source.encoding = options.encoding or xml_declared_encoding(head) or "utf-8"
     source.bom = detect_bom(head)[0] is not None
     source.item_element = item.path

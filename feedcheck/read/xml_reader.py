@@ -111,7 +111,8 @@ class _Watched:
         if self.count - self.freed > self._most:
             raise LimitExceededError(
                 f"Past line {self.line:,}, the XML goes on for over {self._most:,} bytes without closing a "
-                f"<{_local(self._tag)}> record: a record may take at most that many bytes."
+                f"<{_local(self._tag)}> record: a record may take at most that many bytes. If the products are "
+                "other elements, name them (item_element, --item-element)."
             )
         data = self._stream.read(size)
         self.count += len(data)
