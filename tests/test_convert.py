@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 import feedcheck
+from feedcheck.checks import gtin
 from tests.conftest import CORPUS, CORPUS_SKIP_REASON, FIXTURES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -155,9 +156,14 @@ def test_round_trip_on_generated_catalogues(rows: list[tuple[str, str, int, str]
     assert both(xml_bytes)[0] == csv_bytes
 
 
-def test_gtin_cells_of_several_codes_are_written_code_by_code_in_their_normal_form() -> None:
+@pytest.mark.parametrize("slice_codes", [1 << 20, 2])
+def test_gtin_cells_of_several_codes_are_written_code_by_code_in_their_normal_form(
+    slice_codes: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """An ISBN-10 becomes its ISBN-13, a UPC that lost its leading zero gets it back, spaces and
-    dashes go, every code is kept, separated by commas."""
+    dashes go, every code is kept, separated by commas; whether the codes are classified all at
+    once or two at a time."""
+    monkeypatch.setattr(gtin, "SLICE_CODES", slice_codes)
     feed = (
         b"id,title,link,image_link,price,gtin\n"
         b"A,Book,https://s.example/a,https://s.example/a.jpg,9.90 EUR,0-306-40615-2|52742366609\n"

@@ -6,6 +6,8 @@ once per issue, the example shows the first offending code.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import polars as pl
 
@@ -151,15 +153,18 @@ def _per_code(field: str, code: pl.Expr, problem: pl.Expr) -> list[pl.Expr]:
     return out
 
 
+SLICE_CODES = 1 << 20  # codes classified at a time: what is held per code is bounded by a slice
+
+
 def _several_codes(frame: pl.DataFrame, name: str, cell: pl.Expr) -> list[pl.Series]:
     """The helper columns of a field whose cells may hold several codes.
 
     Per item rule: each cell's first :data:`MAX_CODES` codes are classified as one flat column,
     so that the cost of a cell stays in proportion to its size whatever it holds (a cell of
-    ``1,1,1...`` cost 43 times its size); per problem, whether any of an item's codes has it and
-    the first that does are found from the offsets of the flat column, without a row number
-    or a group per code. The codes past the first :data:`MAX_CODES` are counted
-    (``gtin-too-many-codes``) and written as they are, after the others."""
+    ``1,1,1...`` cost 43 times its size); the flat column is made and classified
+    :data:`SLICE_CODES` codes at a time, so that what is kept is per item, not per code. The
+    codes past the first :data:`MAX_CODES` are counted (``gtin-too-many-codes``) and written as
+    they are, after the others."""
     separated = frame.select(cell.str.replace_all(_SPLIT_CODES, "|").alias("cell"))
     count = separated.select(pl.col("cell").str.count_matches("|", literal=True) + 1).to_series()
     over = (count > MAX_CODES).fill_null(False)
@@ -171,14 +176,37 @@ def _several_codes(frame: pl.DataFrame, name: str, cell: pl.Expr) -> list[pl.Ser
         .then(pl.lit(separated.to_series()).str.slice(pl.lit(cut.to_series()).str.len_chars() + 1))
         .str.replace_all("|", ",", literal=True)
     ).to_series()
-    lists = cut.select(normalise(pl.col("cell")).str.split("|")).to_series()
+    del separated
+    held = np.cumsum(count.fill_null(1).clip(upper_bound=MAX_CODES).to_numpy())
+    bounds = [0, *np.searchsorted(held, np.arange(SLICE_CODES, int(held[-1]), SLICE_CODES)).tolist(), len(held)]
+    parts = [_classified(cut.slice(a, b - a).to_series(), name) for a, b in itertools.pairwise(bounds) if b > a]
+    columns = pl.concat(parts) if len(parts) > 1 else parts[0]
+    joined = pl.select(
+        pl.concat_str(
+            pl.lit(columns.get_column("normal")).replace("", None), pl.lit(rest), separator=",", ignore_nulls=True
+        )
+    ).to_series()
+    return [
+        *columns.drop("normal").get_columns(),
+        joined.alias(helper(name, "normalised")),
+        over.alias(helper(name, "too-many-codes")),
+        count.alias(helper(name, "count")),
+    ]
+
+
+def _classified(cells: pl.Series, name: str) -> pl.DataFrame:
+    """For cells of codes separated by ``|``: per problem, whether any of a cell's codes has it
+    and the first that does (found from the offsets of the flat column of codes, without a row
+    number or a group per code), and the codes in their normal form joined with commas."""
+    height = len(cells)
+    lists = pl.select(normalise(pl.lit(cells)).str.split("|")).to_series()
     counts = lists.list.len().fill_null(0).to_numpy().clip(min=1)  # explode keeps one row per empty item
     ends = np.cumsum(counts)
     starts = ends - counts
     codes = pl.select(pl.lit(lists.explode()).replace("", None)).to_series().alias("code")
     problems = classify(codes)
     out: list[pl.Series] = []
-    changed = np.zeros(frame.height, dtype=bool)  # items with a code written in another form
+    changed = np.zeros(height, dtype=bool)  # items with a code written in another form
     running = np.zeros(len(codes) + 1, dtype=np.int64)
     for problem in _CODES:
         hit = (problems == problem).fill_null(False).to_numpy()
@@ -187,7 +215,7 @@ def _several_codes(frame: pl.DataFrame, name: str, cell: pl.Expr) -> list[pl.Ser
         if problem in _REWRITTEN:
             changed |= anywhere
         out.append(pl.Series(helper(name, problem), anywhere))
-        first = pl.repeat(None, frame.height, dtype=pl.String, eager=True).alias(helper(name, problem + ":code"))
+        first = pl.repeat(None, height, dtype=pl.String, eager=True).alias(helper(name, problem + ":code"))
         positions = np.flatnonzero(hit)
         if positions.size:
             rows = np.searchsorted(ends, positions, side="right")
@@ -197,7 +225,7 @@ def _several_codes(frame: pl.DataFrame, name: str, cell: pl.Expr) -> list[pl.Ser
     non_empty = pl.element().filter(pl.element().str.len_bytes() > 0)
     joined = lists.list.eval(non_empty).list.join(",")
     if changed.any():  # the few items with a lost leading zero or an ISBN-10: joined code by code
-        owner = np.repeat(np.arange(frame.height, dtype=np.uint32), counts)
+        owner = np.repeat(np.arange(height, dtype=np.uint32), counts)
         mine = changed[owner]
         normal = (
             pl.DataFrame({"row": owner[mine], "code": codes.filter(mine), "problem": problems.filter(mine)})
@@ -205,15 +233,7 @@ def _several_codes(frame: pl.DataFrame, name: str, cell: pl.Expr) -> list[pl.Ser
             .agg(normalised_code(pl.col("code"), pl.col("problem")).drop_nulls().str.join(",").alias("normal"))
         )
         joined = joined.scatter(normal.get_column("row"), normal.get_column("normal"))
-    joined = pl.select(
-        pl.concat_str(pl.lit(joined).replace("", None), pl.lit(rest), separator=",", ignore_nulls=True)
-    ).to_series()
-    out += [
-        joined.alias(helper(name, "normalised")),
-        over.alias(helper(name, "too-many-codes")),
-        count.alias(helper(name, "count")),
-    ]
-    return out
+    return pl.DataFrame([*out, joined.alias("normal")])
 
 
 def derive_frame(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
