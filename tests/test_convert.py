@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 import feedcheck
-from feedcheck.checks import gtin
+from feedcheck.checks import gtin, links
 from tests.conftest import CORPUS, CORPUS_SKIP_REASON, FIXTURES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -180,3 +180,20 @@ def test_gtin_cells_of_several_codes_are_written_code_by_code_in_their_normal_fo
         "052742366609",
         None,
     ]
+
+
+def test_multi_valued_urls_checked_a_few_at_a_time_give_the_same_report(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The URLs of a multi-valued field are checked in slices of rows (what is kept is per item):
+    slices of two URLs report exactly what one slice does."""
+    feed = (
+        b"id,title,link,image_link,price,additional_image_link\n"
+        b'A,Lamp,https://s.example/a,https://s.example/a.jpg,9.90 EUR,"https://s.example/1.jpg,https://s.example/2.png"\n'
+        b'B,Mug,https://s.example/b,https://s.example/b.jpg,9.90 EUR,"javascript:alert(1),https://s.example/3.jpg"\n'
+        b'C,Cup,https://s.example/c,https://s.example/c.jpg,9.90 EUR,"https://localhost/x.jpg"\n'
+        b'D,Pot,https://s.example/d,https://s.example/d.jpg,9.90 EUR,"https://s.example/4.jpg,/img/5.jpg,x y.jpg"\n'
+    )
+    whole = feedcheck.validate(feed)
+    monkeypatch.setattr(links, "SLICE_URLS", 2)
+    sliced = feedcheck.validate(feed)
+    assert sliced == whole
+    assert {"url-unsafe-scheme", "url-local-host"} <= {i.code for i in sliced.issues}

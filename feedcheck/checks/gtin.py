@@ -153,7 +153,7 @@ def _per_code(field: str, code: pl.Expr, problem: pl.Expr) -> list[pl.Expr]:
     return out
 
 
-SLICE_CODES = 1 << 20  # codes classified at a time: what is held per code is bounded by a slice
+SLICE_CODES = 1 << 18  # codes classified at a time: what is held per code is bounded by a slice
 
 
 def _several_codes(frame: pl.DataFrame, name: str, cell: pl.Expr) -> list[pl.Series]:
