@@ -12,12 +12,17 @@ class Limits(CheckedModel):
     never a silent cut; only the item limit can instead give a report marked partial, when
     ``partial`` is set.
 
-    The defaults suit an upload handler on a worker with a few GB of memory, and still read the
-    biggest catalogues merchants send: a 1 GiB upload, 2 GiB once decompressed, and at most 100
-    decompressed bytes per compressed byte past the first 16 MiB (real feeds compress 5 to 30
-    times; a decompression bomb, thousands of times), three million products, 2,000 columns,
-    a million characters in one value. Holding a feed costs up to four times its
-    decompressed size in memory (CSV; about twice for XML).
+    The defaults read the biggest catalogues merchants send: a 1 GiB upload, 2 GiB once
+    decompressed, and at most 100 decompressed bytes per compressed byte past the first 16 MiB
+    (real feeds compress 5 to 30 times; a decompression bomb, thousands of times), three million
+    products, 2,000 columns, a million characters in one value, 100 million values held at once
+    (three million products of 33 columns), XML records of 8 MiB.
+
+    Memory follows from them (measured, docs/upload-handler.md): the peak stays under 60 bytes
+    per value (``max_cells``) plus 450 per row (``max_items``) plus 8 per decompressed byte,
+    whatever the feed's shape; for XML, plus up to 35 bytes per byte of the record being read
+    (``max_record_bytes``). Once feeds are checked batch by batch, ``max_cells`` will cap each
+    batch.
     """
 
     # Strict: a count given as a string or a float, or a flag as a number, is a caller mistake,
