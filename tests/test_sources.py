@@ -58,8 +58,10 @@ def test_a_stream_saying_it_has_no_data_yet_is_waited_for() -> None:
 
 
 @contextmanager
-def pipe(data: bytes, *, blocking: bool, piece: int = 50_000, pause: float = 0.0) -> Iterator[io.RawIOBase]:
-    """The reading end of a pipe (unbuffered), fed by a thread in pieces."""
+def pipe(
+    data: bytes, *, blocking: bool, piece: int = 50_000, pause: float = 0.0, buffering: int = 0
+) -> Iterator[io.IOBase]:
+    """The reading end of a pipe (unbuffered unless asked), fed by a thread in pieces."""
     read_fd, write_fd = os.pipe()
     os.set_blocking(read_fd, blocking)
 
@@ -71,7 +73,7 @@ def pipe(data: bytes, *, blocking: bool, piece: int = 50_000, pause: float = 0.0
 
     writer = threading.Thread(target=feed)
     writer.start()
-    with os.fdopen(read_fd, "rb", buffering=0) as stream:
+    with os.fdopen(read_fd, "rb", buffering=buffering) as stream:
         yield stream
     writer.join()
 
@@ -81,9 +83,10 @@ def test_a_pipe_is_read_to_its_end() -> None:
         assert feedcheck.validate(stream).items == 5_000
 
 
-def test_a_non_blocking_pipe_is_read_to_its_end() -> None:
-    """Its read() returns None while the writer pauses."""
-    with pipe(FEED, blocking=False, pause=0.005) as stream:
+@pytest.mark.parametrize("buffering", [0, -1])
+def test_a_non_blocking_pipe_is_read_to_its_end(buffering: int) -> None:
+    """Its read() returns None while the writer pauses, whether the stream is raw or buffered."""
+    with pipe(FEED, blocking=False, pause=0.005, buffering=buffering) as stream:
         assert feedcheck.validate(stream).items == 5_000
 
 

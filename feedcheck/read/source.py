@@ -219,7 +219,10 @@ def read_stream(stream: IO[bytes], cap: int) -> bytes:
     out = io.BytesIO()  # getvalue() hands over its buffer without a copy
     waited = 0
     while True:
-        chunk = stream.read(_CHUNK)
+        try:
+            chunk = stream.read(_CHUNK)
+        except BlockingIOError:  # what a buffered reader over a non-blocking stream may raise instead
+            chunk = None
         if chunk is None:
             _wait_readable(stream, waited)
             waited += 1
