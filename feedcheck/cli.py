@@ -144,12 +144,12 @@ def _read_arguments(read: dict[str, Any]) -> dict[str, Any]:
 
 
 def _limits(max_bytes: int | None, max_items: int | None, partial: bool) -> Limits:
-    overrides: dict[str, int | bool] = {"partial": partial}
-    if max_bytes is not None:
-        overrides["max_bytes"] = max_bytes
-    if max_items is not None:
-        overrides["max_items"] = max_items
-    return Limits(**overrides)
+    defaults = Limits()
+    return Limits(
+        max_bytes=defaults.max_bytes if max_bytes is None else max_bytes,
+        max_items=defaults.max_items if max_items is None else max_items,
+        partial=partial,
+    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

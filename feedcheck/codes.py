@@ -213,6 +213,12 @@ CODES: dict[str, Code] = {
         Code("gtin-placeholder", _E, "gtin", "{count} {field} value(s) are placeholders made of one repeated digit"),
         Code("gtin-isbn10", _I, "gtin", "{count} {field} value(s) are ISBN-10: publishers expect the ISBN-13 form"),
         Code("gtin-duplicate", _W, "gtin", "{count} product(s) share a GTIN with another product"),
+        Code(
+            "gtin-too-many-codes",
+            _W,
+            "gtin",
+            "{count} {field} value(s) hold more than 20 codes: only the first 20 of each were checked",
+        ),
         # id
         Code("id-duplicate", _E, "id", "{count} product(s) share an id with another product"),
         Code("id-too-long", _W, "id", "{count} id(s) are longer than 50 characters"),

@@ -3,6 +3,7 @@ CSV and XML, and Google's RSS and tab-separated formats."""
 
 from __future__ import annotations
 
+import io
 import os
 from datetime import date
 from pathlib import Path
@@ -13,9 +14,10 @@ from pydantic import BaseModel, Field
 
 from feedcheck.checks.base import ITEM, LINE
 from feedcheck.codes import Severity
-from feedcheck.errors import answer_or_refuse
+from feedcheck.errors import answer_or_refuse, wrong_argument
 from feedcheck.limits import Limits
 from feedcheck.profile import Profile, Tier
+from feedcheck.read.load import source_column
 from feedcheck.read.source import SourceLike
 from feedcheck.report import Report
 from feedcheck.validate import Analysis, MapOption, analyse
@@ -66,6 +68,20 @@ class ConvertResult(BaseModel):
         default=[], description="per field, values the Google outputs do not hold, and why"
     )
     report: Report = Field(exclude=True)
+
+
+def _check_target(name: str, target: object) -> None:
+    """A path, or a stream that takes bytes; anything else is the caller's mistake."""
+    expected = "a path or a binary stream (a file opened with 'wb', io.BytesIO)"
+    if target is None:
+        return
+    if isinstance(target, str | os.PathLike):
+        path = os.fspath(target)
+        if not path or "\x00" in str(path):
+            raise wrong_argument(name, expected, target)
+        return
+    if isinstance(target, io.TextIOBase) or not callable(getattr(target, "write", None)):
+        raise wrong_argument(name, expected, target)
 
 
 def _drop_mask(analysis: Analysis) -> tuple[pl.Series, pl.DataFrame]:
@@ -150,6 +166,11 @@ def convert(
     price written. Like :func:`~feedcheck.validate`, raises :class:`feedcheck.FeedError` and nothing
     else for any input; ``OSError`` when a target cannot be written.
     """
+    for name, target in (("csv", csv), ("xml", xml), ("google_xml", google_xml), ("google_tsv", google_tsv)):
+        _check_target(name, target)
+    for name, flag in (("drop_invalid", drop_invalid), ("keep_extra", keep_extra), ("raw_cells", raw_cells)):
+        if not isinstance(flag, bool):
+            raise wrong_argument(name, "True or False", flag)
     with answer_or_refuse():
         targets = {"--csv": csv, "--xml": xml, "--google-xml": google_xml, "--google-tsv": google_tsv}
         check_targets(source, targets)
@@ -199,7 +220,7 @@ def _convert(
         others = _extra_columns(analysis)
         if others:
             names = extra_names(others, {s.name for s in analysis.profile.fields})
-            raw = analysis.table.frame.select([pl.col(c).str.strip_chars().alias(n) for c, n in names.items()])
+            raw = analysis.table.frame.select([source_column(c).str.strip_chars().alias(n) for c, n in names.items()])
             extra = raw.with_columns(pl.when(pl.all().str.len_bytes() > 0).then(pl.all()).name.keep())
     dropped: list[Dropped] = []
     if drop_invalid:

@@ -26,6 +26,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
 
 
 class FeedError(Exception):
@@ -80,6 +83,45 @@ class UsageError(ValueError):
 
 class SourceTypeError(UsageError, TypeError):
     """The source is neither a path, bytes nor a binary stream."""
+
+
+def wrong_argument(name: str, expected: str, value: object) -> UsageError:
+    """``UsageError("workers must be a whole number of 1 or more, got '2'.")``: the argument's
+    name, what it takes, and what it got (its ``repr``, which tells ``'2'`` from ``2``)."""
+    shown = repr(value)
+    shown = shown if len(shown) <= 100 else shown[:97] + "..."
+    return UsageError(f"{name} must be {expected}, got {shown}.")
+
+
+def usage_from_validation(owner: str, exc: ValidationError, fields: list[str]) -> UsageError:
+    """pydantic's first complaint about ``owner(...)`` as one sentence naming the argument."""
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or owner
+    if first["type"] == "extra_forbidden":
+        return UsageError(f"{owner} has no argument {where!r}; its arguments are {', '.join(fields)}.")
+    message = first["msg"]
+    message = message[0].lower() + message[1:]
+    if message.startswith("input should "):
+        message = message[len("input ") :]
+    return UsageError(f"{owner}: {where} {message}, got {first.get('input')!r}.")
+
+
+class CheckedModel(BaseModel):
+    """A pydantic model whose constructor answers bad arguments with :class:`UsageError` naming
+    the argument, like every other public entry point (pydantic's ``ValidationError`` is for
+    data, not for a caller's mistake). Only for models never validated inside another from
+    outside data: pydantic calls a custom ``__init__`` then, and wraps what it raises."""
+
+    def __init__(self, *args: object, **data: Any) -> None:
+        owner = type(self).__name__
+        if args:
+            raise UsageError(
+                f"{owner} takes keyword arguments only, such as {owner}({next(iter(type(self).model_fields))}=...)."
+            )
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise usage_from_validation(type(self).__name__, exc, list(type(self).model_fields)) from None
 
 
 @contextmanager

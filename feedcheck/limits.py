@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from feedcheck.errors import CheckedModel
 
 
-class Limits(BaseModel):
+class Limits(CheckedModel):
     """Caps on what one feed may cost. Reaching one is a refusal (:class:`LimitExceededError`),
     never a silent cut; only the item limit can instead give a report marked partial, when
     ``partial`` is set.
 
-    The defaults suit an upload handler on a worker with a few GB of memory, and still read the
-    biggest catalogues merchants send: a 1 GiB upload, 2 GiB once decompressed, and at most 100
-    decompressed bytes per compressed byte past the first 16 MiB (real feeds compress 5 to 30
-    times; a decompression bomb, thousands of times), three million products, 2,000 columns,
-    a million characters in one value. Holding a feed costs up to four times its
-    decompressed size in memory (CSV; about twice for XML).
+    The defaults read the biggest catalogues merchants send: a 1 GiB upload, 2 GiB once
+    decompressed, and at most 100 decompressed bytes per compressed byte past the first 16 MiB
+    (real feeds compress 5 to 30 times; a decompression bomb, thousands of times), three million
+    products, 2,000 columns, a million characters in one value, 100 million values held at once
+    (three million products of 33 columns), XML records of 8 MiB.
+
+    Memory follows from them (measured, docs/upload-handler.md): the peak stays under 60 bytes
+    per value (``max_cells``) plus 450 per row (``max_items``) plus 8 per decompressed byte,
+    whatever the feed's shape; for XML, plus up to 35 bytes per byte of the record being read
+    (``max_record_bytes``). Once feeds are checked batch by batch, ``max_cells`` will cap each
+    batch.
     """
 
-    model_config = ConfigDict(frozen=True)
+    # Strict: a count given as a string or a float, or a flag as a number, is a caller mistake,
+    # and so is a misspelt limit (raised as UsageError, naming it).
+    model_config = ConfigDict(frozen=True, strict=True, extra="forbid")
 
     max_bytes: int = Field(1 << 30, gt=0, description="bytes read from the source as given")
     max_decompressed_bytes: int = Field(2 << 30, gt=0, description="bytes after decompression")
@@ -28,6 +37,17 @@ class Limits(BaseModel):
     max_items: int = Field(3_000_000, gt=0, description="product records")
     max_columns: int = Field(2_000, gt=0, description="distinct columns or XML paths")
     max_field_chars: int = Field(1_000_000, gt=0, description="characters in one value")
+    max_cells: int = Field(
+        100_000_000,
+        gt=0,
+        description="values held at once: rows (blank lines included) times columns (CSV header columns, or "
+        "distinct XML field paths so far); checked before the rows are parsed",
+    )
+    max_record_bytes: int = Field(
+        8 << 20,
+        gt=0,
+        description="XML bytes read without the end of a record: one record, and what precedes it since the last",
+    )
     partial: bool = Field(
         False, description="past max_items, report on the records read so far (marked partial) instead of refusing"
     )

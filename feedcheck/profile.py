@@ -10,12 +10,13 @@ import tomllib
 from enum import StrEnum
 from functools import lru_cache
 from importlib import resources
+from os import PathLike
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from feedcheck.errors import UsageError
+from feedcheck.errors import UsageError, wrong_argument
 
 
 class Tier(StrEnum):
@@ -49,7 +50,11 @@ Kind = Literal[
 class FieldSpec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    name: str = Field(pattern=r"^[a-z_][a-z0-9_]*$", description="a safe CSV header and XML element name")
+    name: str = Field(
+        pattern=r"^[a-z][a-z0-9_]*$",
+        description="a safe CSV header and XML element name; it starts with a letter, never with the "
+        "underscore that feedcheck's own columns start with",
+    )
     tier: Tier
     kind: Kind = "text"
     multi: bool = False
@@ -107,7 +112,7 @@ class Profile(BaseModel):
 
     name: str
     description: str = ""
-    fields: tuple[FieldSpec, ...]
+    fields: tuple[FieldSpec, ...] = Field(min_length=1, description="at least one field")
     sale_price_aliases: tuple[str, ...] = Field(default=())
     rules: ProfileRules = ProfileRules()
 
@@ -123,27 +128,42 @@ def bundled_profiles() -> list[str]:
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
 
 
+def _table(doc: dict[str, object], key: str, origin: str) -> dict[str, object]:
+    value = doc.get(key, {})
+    if not isinstance(value, dict):
+        raise UsageError(f"The profile {origin} is invalid at {key}: it must be a table ([{key}]).")
+    return value
+
+
 def _parse(data: bytes, origin: str) -> Profile:
     try:
         doc = tomllib.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise UsageError(f"The profile {origin} is not valid TOML: {exc}") from None
-    head = doc.get("profile", {})
-    fields = [{"name": name, **spec} for name, spec in doc.get("fields", {}).items()]
+    head, specs, sale = _table(doc, "profile", origin), _table(doc, "fields", origin), _table(doc, "sale_price", origin)
+    if not specs:
+        raise UsageError(f"The profile {origin} has no field: add a [fields.NAME] table for each field it expects.")
+    names = list(specs)
+    fields = [{"name": name, **spec} if isinstance(spec, dict) else spec for name, spec in specs.items()]
     try:
-        return Profile(
-            name=head.get("name", origin),
-            description=head.get("description", ""),
-            fields=tuple(FieldSpec(**f) for f in fields),
-            sale_price_aliases=tuple(doc.get("sale_price", {}).get("aliases", ())),
-            rules=ProfileRules(**doc.get("rules", {})),
+        return Profile.model_validate(
+            {
+                "name": head.get("name", origin),
+                "description": head.get("description", ""),
+                "fields": fields,
+                "sale_price_aliases": sale.get("aliases", ()),
+                "rules": _table(doc, "rules", origin),
+            }
         )
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
+        parts = [str(part) for part in first["loc"]]
+        if parts[:1] == ["fields"] and len(parts) > 1 and parts[1].isdigit():
+            parts[1] = names[int(parts[1])]  # fields.1.name -> fields.__item__.name
+        if parts[:1] in (["name"], ["description"]):
+            parts.insert(0, "profile")
+        where = ".".join(parts)
         raise UsageError(f"The profile {origin} is invalid at {where}: {first['msg']}.") from None
-    except TypeError as exc:
-        raise UsageError(f"The profile {origin} is invalid: {exc}.") from None
 
 
 @lru_cache(maxsize=32)
@@ -152,15 +172,27 @@ def _load_bundled(name: str) -> Profile:
 
 
 def load_profile(profile: str | Path | Profile | None = None) -> Profile:
-    """A bundled profile by name ("default", "google"), a TOML file by path, or a Profile."""
+    """A bundled profile by name ("default", "google"), a TOML file by path, or a Profile.
+
+    Raises :class:`~feedcheck.UsageError` naming ``profile`` for anything else, an unknown name,
+    a file that is not valid TOML or breaks the profile format (the place is named:
+    ``fields.price.tier``), and a profile with no field."""
     if isinstance(profile, Profile):
         return profile
     if profile is None:
         return _load_bundled("default")
+    if not isinstance(profile, str | PathLike):
+        raise wrong_argument("profile", "a bundled profile name, a path to a TOML file or a feedcheck.Profile", profile)
     text = str(profile)
     if text in bundled_profiles():
         return _load_bundled(text)
     path = Path(text)
-    if path.is_file():
+    try:
+        is_file = "\x00" not in text and path.is_file()
+    except (OSError, ValueError):  # a name too long for the system
+        is_file = False
+    if is_file:
         return _parse(path.read_bytes(), str(path))
-    raise UsageError(f"Unknown profile {text!r}: use one of {', '.join(bundled_profiles())} or a path to a TOML file.")
+    raise UsageError(
+        f"Unknown profile {text[:200]!r}: use one of {', '.join(bundled_profiles())} or a path to a TOML file."
+    )

@@ -15,7 +15,7 @@ from feedcheck.checks.base import ITEM, LINE, ROW_SCHEMA, IssueSink, make_issue
 from feedcheck.checks.currencies import ISO_4217, SYMBOLS
 from feedcheck.checks.presence import missing_fields
 from feedcheck.codes import CODES, IssueRow, Severity
-from feedcheck.errors import UsageError, answer_or_refuse
+from feedcheck.errors import UsageError, answer_or_refuse, wrong_argument
 from feedcheck.limits import SAMPLE_ITEMS, Limits
 from feedcheck.map.canonical import Canonical, build_canonical, companion_names
 from feedcheck.map.columns import ColumnMapping, map_columns, parse_map_options
@@ -30,11 +30,79 @@ IssueRows = bool | Callable[[pl.DataFrame], None]
 
 
 def _forced(mapping: MapOption) -> dict[str, str]:
+    expected = 'a dict such as {"Prix TTC": "price"} or a list such as ["Prix TTC=price"]'
     if mapping is None:
         return {}
     if isinstance(mapping, dict):
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()):
+            raise wrong_argument("mapping", expected + " (strings only)", mapping)
         return dict(mapping)
-    return parse_map_options(mapping)
+    if isinstance(mapping, str | bytes) or not isinstance(mapping, Iterable):
+        raise wrong_argument("mapping", expected, mapping)
+    options = list(mapping)
+    if not all(isinstance(option, str) for option in options):
+        raise wrong_argument("mapping", expected + " (strings only)", mapping)
+    return parse_map_options(options)
+
+
+_NAMED_DELIMITERS = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+
+
+def _delimiter(value: object) -> str | None:
+    """One ASCII character other than a quote or a line break (the CSV reader works on bytes),
+    or the name of one."""
+    if value is None:
+        return None
+    expected = 'one character such as ";" or "\\t", or one of tab, comma, semicolon, pipe'
+    if not isinstance(value, str):
+        raise wrong_argument("delimiter", expected, value)
+    named = _NAMED_DELIMITERS.get(value.lower(), value)
+    if len(named) != 1 or not named.isascii() or named in '"\r\n':
+        raise wrong_argument("delimiter", expected + " (not a quote or a line break)", value)
+    return named
+
+
+def _encoding(value: object) -> str | None:
+    if value is None:
+        return None
+    expected = "the name of a text encoding such as utf-8, cp1252 or latin-1"
+    if not isinstance(value, str):
+        raise wrong_argument("encoding", expected, value)
+    try:
+        b"a".decode(value, "replace")  # refuses unknown names, and codecs that are no text encoding (rot13)
+    except LookupError:
+        raise wrong_argument("encoding", expected, value) from None
+    return value
+
+
+def check_arguments(
+    *,
+    profile: str | Path | Profile | None,
+    format: str | None,
+    encoding: str | None,
+    delimiter: str | None,
+    item_element: str | None,
+    mapping: MapOption,
+    currency: str | None,
+    limits: Limits | None,
+    workers: int,
+) -> tuple[ReadOptions, Profile, dict[str, str], str | None]:
+    """The arguments validate and convert share, checked before any work: a caller mistake
+    raises :class:`UsageError` naming the argument. Returns the read options, the profile, the
+    forced mapping and the currency (upper case)."""
+    if format is not None and format not in ("csv", "xml"):
+        raise wrong_argument("format", '"csv", "xml" or None (to detect it)', format)
+    if item_element is not None and (not isinstance(item_element, str) or not item_element.strip()):
+        raise wrong_argument("item_element", 'the name of the XML record element, such as "item"', item_element)
+    if currency is not None and (not isinstance(currency, str) or currency.upper() not in ISO_4217):
+        raise wrong_argument("currency", "an ISO 4217 code such as EUR", currency)
+    if limits is not None and not isinstance(limits, Limits):
+        raise wrong_argument("limits", "a feedcheck.Limits, such as Limits(max_bytes=100_000_000)", limits)
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise wrong_argument("workers", "a whole number of 1 or more", workers)
+    options = ReadOptions(format, _encoding(encoding), _delimiter(delimiter), item_element, limits or Limits(), workers)
+    forced = _forced(mapping)
+    return options, load_profile(profile), forced, currency.upper() if isinstance(currency, str) else None
 
 
 def currency_named(token: str) -> str | None:
@@ -212,24 +280,34 @@ def analyse(
     ``issue_rows``: a callable receives every affected line as issue-row frames (ROW_SCHEMA), in
     order: the reader's findings, the file's, then the rules' hits; ``True`` keeps them all in
     ``report.issue_rows``."""
-    if currency is not None and currency.upper() not in ISO_4217:
-        raise UsageError(f"The currency must be an ISO 4217 code such as EUR, got {currency!r}.")
+    options, prof, forced, currency = check_arguments(
+        profile=profile,
+        format=format,
+        encoding=encoding,
+        delimiter=delimiter,
+        item_element=item_element,
+        mapping=mapping,
+        currency=currency,
+        limits=limits,
+        workers=workers,
+    )
     day = _day(today)
-    if workers < 1:
-        raise UsageError(f"workers must be 1 or more, got {workers}.")
     if header_line is not None and (
         isinstance(header_line, bool) or not isinstance(header_line, int) or header_line < 1
     ):
-        raise UsageError(f"header_line must be a line number of 1 or more, got {header_line!r}.")
-    options = ReadOptions(
-        format, encoding, delimiter, item_element, limits or Limits(), workers, progress, sheet, header_line
-    )
-    prof = load_profile(profile)
+        raise wrong_argument("header_line", "a line number of 1 or more", header_line)
+    if sheet is not None and (not isinstance(sheet, str) or not sheet.strip()):
+        raise wrong_argument("sheet", "the name of a sheet of the spreadsheet", sheet)
+    if not isinstance(issue_rows, bool) and not callable(issue_rows):
+        raise wrong_argument("issue_rows", "True, False or a function called with each frame of rows", issue_rows)
+    if progress is not None and not callable(progress):
+        raise wrong_argument("progress", "a function called with the bytes read and the total", progress)
+    options.progress, options.sheet, options.header_line = progress, sheet, header_line
     table = load(source, options)
     mapped = map_columns(
         table.columns,
         prof,
-        _forced(mapping),
+        forced,
         sample=table.frame.head(SAMPLE_ITEMS),
         nested=table.source.format == "xml",
         currency_of=currency_named,
@@ -240,7 +318,7 @@ def analyse(
     ctx = Context(
         prof,
         frozenset(canonical.columns),
-        currency.upper() if currency else None,
+        currency,
         {name: cols[0] for name, cols in canonical.columns.items()},
         canonical.several,
         header_currencies=dict(mapped.currencies),

@@ -78,6 +78,12 @@ def test_usage_errors_exit_2(fixtures: Path) -> None:
     assert CliRunner().invoke(main, ["validate", sample, "--map", "Nope=price"]).exit_code == 2
     assert CliRunner().invoke(main, ["validate", sample, "--map", "Prix TTC=nofield"]).exit_code == 2
     assert CliRunner().invoke(main, ["validate", sample, "--delimiter", ";;"]).exit_code == 2
+    wrong = CliRunner().invoke(main, ["validate", sample, "--encoding", "nosuch"])
+    assert wrong.exit_code == 2
+    assert (
+        "Error: encoding must be the name of a text encoding such as utf-8, cp1252 or latin-1, got 'nosuch'."
+        in wrong.output
+    )
     assert CliRunner().invoke(main, ["validate"]).exit_code == 2
 
 
@@ -221,7 +227,7 @@ def test_in_json_mode_errors_go_to_stderr_as_json(tmp_path: Path, fixtures: Path
     usage = run("validate", str(fixtures / "sample_feed.csv"), "--format", "json", "--currency", "euro")
     assert (usage.returncode, usage.stdout) == (2, "")
     assert json.loads(usage.stderr) == {
-        "error": "The currency must be an ISO 4217 code such as EUR, got 'euro'.",
+        "error": "currency must be an ISO 4217 code such as EUR, got 'euro'.",
         "exit_code": 2,
     }
     converted = run("convert", str(empty), "--csv", str(tmp_path / "o.csv"), "--format", "json")

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 import feedcheck
+from feedcheck.checks import gtin, links
 from tests.conftest import CORPUS, CORPUS_SKIP_REASON, FIXTURES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -158,3 +159,46 @@ def test_round_trip_on_generated_catalogues(rows: list[tuple[str, str, int, str]
     check_outputs(csv_bytes, xml_bytes, result)
     assert both(csv_bytes)[1] == xml_bytes
     assert both(xml_bytes)[0] == csv_bytes
+
+
+@pytest.mark.parametrize("slice_codes", [1 << 20, 2])
+def test_gtin_cells_of_several_codes_are_written_code_by_code_in_their_normal_form(
+    slice_codes: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An ISBN-10 becomes its ISBN-13, a UPC that lost its leading zero gets it back, spaces and
+    dashes go, every code is kept, separated by commas; whether the codes are classified all at
+    once or two at a time."""
+    monkeypatch.setattr(gtin, "SLICE_CODES", slice_codes)
+    feed = (
+        b"id,title,link,image_link,price,gtin\n"
+        b"A,Book,https://s.example/a,https://s.example/a.jpg,9.90 EUR,0-306-40615-2|52742366609\n"
+        b"B,Mug,https://s.example/b,https://s.example/b.jpg,9.90 EUR,4006381330015; 4006381330039\n"
+        b"C,Cup,https://s.example/c,https://s.example/c.jpg,9.90 EUR,52742366609\n"
+        b"D,Pot,https://s.example/d,https://s.example/d.jpg,9.90 EUR,\n"
+    )
+    out = io.BytesIO()
+    feedcheck.convert(feed, csv=out)
+    written = pl.read_csv(out.getvalue(), infer_schema=False)
+    assert written.get_column("gtin").to_list() == [
+        "9780306406157,052742366609",
+        "4006381330015,4006381330039",
+        "052742366609",
+        None,
+    ]
+
+
+def test_multi_valued_urls_checked_a_few_at_a_time_give_the_same_report(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The URLs of a multi-valued field are checked in slices of rows (what is kept is per item):
+    slices of two URLs report exactly what one slice does."""
+    feed = (
+        b"id,title,link,image_link,price,additional_image_link\n"
+        b'A,Lamp,https://s.example/a,https://s.example/a.jpg,9.90 EUR,"https://s.example/1.jpg,https://s.example/2.png"\n'
+        b'B,Mug,https://s.example/b,https://s.example/b.jpg,9.90 EUR,"javascript:alert(1),https://s.example/3.jpg"\n'
+        b'C,Cup,https://s.example/c,https://s.example/c.jpg,9.90 EUR,"https://localhost/x.jpg"\n'
+        b'D,Pot,https://s.example/d,https://s.example/d.jpg,9.90 EUR,"https://s.example/4.jpg,/img/5.jpg,x y.jpg"\n'
+    )
+    whole = feedcheck.validate(feed)
+    monkeypatch.setattr(links, "SLICE_URLS", 2)
+    sliced = feedcheck.validate(feed)
+    assert sliced == whole
+    assert {"url-unsafe-scheme", "url-local-host"} <= {i.code for i in sliced.issues}

@@ -12,7 +12,7 @@ from typing import NamedTuple
 import pytest
 
 import feedcheck
-from feedcheck.read.load import ReadOptions, load
+from feedcheck.read.load import LINE, ReadOptions, load
 from tests.conftest import corpus_file
 
 
@@ -503,7 +503,7 @@ def test_corpus_feed_reads_exactly(name: str) -> None:
         set(report.missing.mandatory) | set(report.missing.strongly_recommended) | set(report.missing.useful) == missing
     )
     table = load(path, ReadOptions())
-    lines = table.frame["__line__"].to_list()
+    lines = table.frame[LINE].to_list()
     assert tuple(lines[: len(want.first_lines)]) == want.first_lines
     assert lines[-1] == want.last_line
 

@@ -187,7 +187,7 @@ MESSAGES: dict[str, tuple[list[str], tuple[str, bytes] | None]] = {
         None,
     ),
     "Error: Invalid value for 'FILE': File 'nosuch.csv' does not exist.": (["validate", "nosuch.csv"], None),
-    "Error: Unknown encoding 'nosuch': use a name such as utf-8, cp1252 or latin-1.": (
+    "Error: encoding must be the name of a text encoding such as utf-8, cp1252 or latin-1, got 'nosuch'.": (
         ["validate", "export.csv", "--encoding", "nosuch"],
         None,
     ),
@@ -304,15 +304,21 @@ def _fetch_404() -> object:
 
 
 SAMPLE = ROOT / "fixtures" / "sample_feed.csv"
+# A CSV passed as text (97 characters) where a path or bytes is expected.
+FEED_TEXT = "id,title,link,image_link,price\nP1,Kettle,https://s.example/p/1,https://s.example/1.jpg,39.90 EUR\n"
 # Messages the library page quotes (`...` sentences, SomeError("...")), and a call that raises each.
 LIBRARY_MESSAGES: dict[str, Callable[[], object]] = {
-    "The currency must be an ISO 4217 code such as EUR, got 'euro'.": lambda: feedcheck.validate(
-        SAMPLE, currency="euro"
+    "currency must be an ISO 4217 code such as EUR, got 'euro'.": lambda: feedcheck.validate(SAMPLE, currency="euro"),
+    "source is a text stream: feedcheck reads binary streams, open the file with 'rb'.": lambda: feedcheck.validate(
+        io.StringIO("id\n")
     ),
-    "feedcheck reads binary streams: open the file with 'rb'.": lambda: feedcheck.validate(io.StringIO("id\n")),
     "There is no file at ...": lambda: feedcheck.validate("nosuch.csv"),
     "There is no file at https:/...": lambda: feedcheck.validate("https://shop.example/feed.xml"),
     "The address answered 404 Not Found: check the feed address.": _fetch_404,
+    "workers must be a whole number of 1 or more, got '2'.": lambda: feedcheck.validate(SAMPLE, workers="2"),  # type: ignore[arg-type]
+    "Limits: max_bytes should be greater than 0, got 0.": lambda: feedcheck.Limits(max_bytes=0),
+    "source is a str of 97 characters that is no file path: pass a path, or the feed itself as bytes "
+    "(text.encode('utf-8')).": lambda: feedcheck.validate(FEED_TEXT),
     "--csv names the input feed itself (feed.csv); writing it would destroy the feed. "
     "Write the output to another file.": lambda: _in_a_folder(lambda: feedcheck.convert("feed.csv", csv="feed.csv")),
 }

@@ -227,6 +227,17 @@ EXPECTED: dict[str, Expect] = {
     ),
     # Two valid ISBN-10 (the second with an X check digit).
     "gtin-isbn10": Expect("gtin-isbn10.csv", 2, [2, 3], values=["0306406152", "080442957X"], field="gtin"),
+    # P002 (line 3) lists 21 valid codes, P003 exactly 20 (not hit), P004 (line 5) 20 valid codes and then
+    # ten "123": only the first 20 of a cell are checked, so the ten bad ones raise nothing but this.
+    # The cells repeat valid codes of other products' cells: gtin-duplicate (issue 13) fires too.
+    "gtin-too-many-codes": Expect(
+        "gtin-too-many-codes.csv",
+        2,
+        [3, 5],
+        values=["21 codes", "30 codes"],
+        field="gtin",
+        extra=frozenset({"gtin-duplicate"}),
+    ),
     # ---- id --------------------------------------------------------------------------------------------
     # P002 is the id of the 2nd, 4th and 5th products (lines 3, 5, 6).
     "id-duplicate": Expect(

@@ -133,3 +133,50 @@ def test_any_csv_text_gives_a_report_or_a_feed_error(rows: list[list[str]], deli
     except feedcheck.FeedError:
         return
     assert report.items >= 0
+
+
+csv_bytes = st.lists(st.sampled_from([b"a", b"b", b",", b'"', b"\n", b"\r", b";", "é".encode()]), max_size=80).map(
+    b"".join
+)
+
+
+@SETTINGS
+@given(csv_bytes)
+def test_the_byte_scan_finds_the_same_records_whatever_its_chunk(data: bytes) -> None:
+    """The scan carries the quote parity from one chunk to the next: chunks of 1 to 7 bytes find
+    what one chunk does."""
+    from feedcheck.read import csv_reader
+
+    whole = csv_reader.scan(data, ",")
+    for size in (1, 2, 7):
+        original = csv_reader._SCAN_CHUNK
+        csv_reader._SCAN_CHUNK = size
+        try:
+            pieces = csv_reader.scan(data, ",")
+        finally:
+            csv_reader._SCAN_CHUNK = original
+        for name in ("starts", "ends", "lines", "fields", "blank"):
+            assert getattr(pieces, name).tolist() == getattr(whole, name).tolist(), (name, size)
+        assert pieces.unclosed_quote == whole.unclosed_quote
+
+
+@SETTINGS
+@given(csv_bytes, st.integers(1, 3))
+def test_the_lenient_reader_gives_the_same_rows_whatever_its_blocks(data: bytes, width: int) -> None:
+    """Decoded a few bytes at a time and handed to polars a row at a time, or all at once: the same."""
+    from feedcheck.read import csv_reader
+
+    names = ["a", "b", "c"][:width]
+    try:
+        whole = csv_reader._read_lenient(data, ",", names)
+    except csv_reader.NotUtf8:
+        return
+    saved = csv_reader._PIECE, csv_reader._LENIENT_CELLS, csv_reader._LENIENT_ROWS
+    csv_reader._PIECE, csv_reader._LENIENT_CELLS, csv_reader._LENIENT_ROWS = 3, 1, 1
+    try:
+        blocks = csv_reader._read_lenient(data, ",", names)
+    finally:
+        csv_reader._PIECE, csv_reader._LENIENT_CELLS, csv_reader._LENIENT_ROWS = saved
+    assert blocks[0].equals(whole[0])
+    for left, right in zip(blocks[1:], whole[1:], strict=True):
+        assert left.tolist() == right.tolist()

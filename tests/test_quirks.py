@@ -19,7 +19,7 @@ from click.testing import CliRunner
 import feedcheck
 from feedcheck import Issue, Report
 from feedcheck.cli import main
-from feedcheck.read.load import ReadOptions, load
+from feedcheck.read.load import LINE, ReadOptions, load
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SEP = "\x1f"  # how the XML reader joins the values of a repeated child (read_xml.MULTI_SEP)
@@ -83,7 +83,7 @@ def values(source: Path | bytes, name: str, **options: object) -> list[str | Non
 
 
 def record_lines(source: Path | bytes) -> list[int]:
-    return load(source, ReadOptions()).frame.get_column("__line__").to_list()
+    return load(source, ReadOptions()).frame.get_column(LINE).to_list()
 
 
 # ---- 1. CSV ',' with quoted multi-value cells, category paths, '.5' decimals -----------------------------

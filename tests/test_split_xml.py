@@ -7,6 +7,7 @@ of the record's name, and a half over a limit.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,55 @@ def test_without_an_interpreter_to_start_the_file_is_read_in_one_piece(
     one, two = both(feed)
     assert cut_anything == [False]
     assert one == two
+
+
+def test_the_planner_finds_tags_past_comments_cdata_instructions_and_the_doctype() -> None:
+    head = (
+        b'<?xml version="1.0"?>\n<!DOCTYPE rss [<!ELEMENT rss ANY>]>\n<rss a="1>"><!-- <item> -->'
+        b"<channel><![CDATA[<item>]]><?pi <item> ?><meta/><g:item id='x'>"
+    )
+    assert [(name, kind) for _, name, kind in split_xml._tags(head)] == [
+        (b"rss", "start"),
+        (b"channel", "start"),
+        (b"meta", "empty"),
+        (b"g:item", "start"),
+    ]
+
+
+MEBI = 1 << 20
+ADVERSARIAL_HEADS = {
+    # the head cuts a CDATA full of unclosed "<?": a regex rescanned the head once per "<?"
+    "unclosed PIs in a cut CDATA": b"<rss><channel><description><![CDATA[" + b"<?" * (MEBI // 2),
+    "unclosed PIs": b"<rss><channel>" + b"<?" * (MEBI // 2),
+    "unclosed comments": b"<rss><channel>" + b"<!--" * (MEBI // 4),
+    "start tags without >": b"<rss><channel>" + b"<a " * (MEBI // 3),
+    "end tags without >": b"<rss><channel>" + b"</a" * (MEBI // 3),
+    "deep nesting": b"<rss><channel>" + b"<a>" * (MEBI // 3),
+    "a long name": b"<rss><channel><" + b"a" * MEBI,
+}
+
+
+@pytest.mark.parametrize("head", ADVERSARIAL_HEADS.values(), ids=ADVERSARIAL_HEADS.keys())
+def test_planning_a_cut_is_linear_in_the_head(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, head: bytes) -> None:
+    """Each 1 MiB head is planned in a second or so (the regex planner took minutes on the
+    first one); none holds a record start, so the file is read in one piece."""
+    monkeypatch.setattr(split_xml, "MIN_BYTES", 0)
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(head)
+    item = split_xml.ItemElement("item", "rss/channel/item")
+    started = time.perf_counter()
+    assert split_xml.plan(feed, head, item, feedcheck.Limits()) is None
+    assert time.perf_counter() - started < 5.0
+
+
+def test_records_past_a_channel_header_longer_than_the_head_are_found(tmp_path: Path, cut_anything: list[bool]) -> None:
+    """The first MiB is cut inside a CDATA full of '<?': it holds no whole record. The record
+    element is looked for in the first 8 MiB, and the file is cut in two as any other."""
+    header = "<description><![CDATA[" + "<?" * 700_000 + "]]></description>\n"
+    feed = tmp_path / "feed.xml"
+    feed.write_text(rss([header] + [record(n) for n in range(1, 41)]))
+    one, two = both(feed)
+    assert cut_anything == [True]
+    assert one == two
+    report = feedcheck.Report.model_validate_json(two)
+    assert (report.items, report.source.item_element) == (40, "rss/channel/item")

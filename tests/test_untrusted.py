@@ -27,25 +27,61 @@ import pytest
 
 import feedcheck
 
-SECONDS = 10  # generous: the slowest attack takes well under a second here
+SECONDS = 10  # generous: the slowest of these attacks takes well under a second here
 PEAK_MB = 400  # the child's peak RSS; importing polars and lxml takes about 120 MB
+# The second round of attacks (issue 14) is held to what the issue asks: 20 s and 800 MB each.
+SECONDS_14, PEAK_MB_14 = 20, 800
 SECRET = "TOPSECRET-4471-do-not-leak"
 
 ATTACK_RUNNER = """
-import json, resource, sys, time
+import io, json, resource, sys, time
 import feedcheck
-path, limits = sys.argv[1], json.loads(sys.argv[2])
+
+
+def peak_mb():
+    # VmHWM is this process's own peak: ru_maxrss also counts what the parent held when it started us.
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class ShortReads(io.RawIOBase):
+    # A raw stream giving at most 100 bytes per read, as a socket or a pipe may.
+    def __init__(self, data):
+        self.data = memoryview(data)
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        n = min(len(buffer), 100, len(self.data))
+        buffer[:n] = self.data[:n]
+        self.data = self.data[n:]
+        return n
+
+
+path, options = sys.argv[1], json.loads(sys.argv[2])
+limits = options.pop("limits", {})
+if not options.pop("raw_limits", False):
+    limits = feedcheck.Limits(**limits)
+source = {"path": lambda: path, "short-reads": lambda: ShortReads(open(path, "rb").read()),
+          "text": lambda: open(path, encoding="utf-8").read()}[options.pop("mode", "path")]()
 start = time.perf_counter()
 try:
-    report = feedcheck.validate(path, limits=feedcheck.Limits(**limits))
+    report = feedcheck.validate(source, limits=limits, **options)
     answer = {"kind": "Report", "items": report.items, "text": report.model_dump_json(),
               "codes": sorted({i.code for i in report.issues})}
-except feedcheck.FeedError as err:
+except (feedcheck.FeedError, feedcheck.UsageError) as err:
     answer = {"kind": type(err).__name__, "text": str(err)}
 answer["seconds"] = time.perf_counter() - start
-answer["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+answer["peak_mb"] = peak_mb()
+answer["children_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # a split XML's 2nd reader
 print(json.dumps(answer))
 """
+
+# Every attack's answer, time and peak memory, printed as a table when the module ends.
+TABLE: list[tuple[str, str, float, float, float]] = []
 
 ITEM = (
     "<item><g:id>{n}</g:id><title>Kettle {n}</title><link>https://shop.example/p/{n}</link>"
@@ -84,9 +120,20 @@ def listener() -> Iterator[tuple[int, Callable[[], int]]]:
     server.close()
 
 
-def attack(path: Path, **limits: object) -> dict[str, object]:
+def attack(
+    path: Path,
+    *,
+    options: dict[str, object] | None = None,
+    seconds: float = SECONDS,
+    peak_mb: float = PEAK_MB,
+    **limits: object,
+) -> dict[str, object]:
+    """validate(path, limits=Limits(**limits), **options) in a fresh process: a report, a
+    refusal or a caller mistake named, within ``seconds`` and ``peak_mb`` (the process, and the
+    second reader of a split XML if one was started)."""
+    arguments = {"limits": limits, **(options or {})}
     done = subprocess.run(
-        [sys.executable, "-c", ATTACK_RUNNER, str(path), json.dumps(limits)],
+        [sys.executable, "-c", ATTACK_RUNNER, str(path), json.dumps(arguments)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -94,10 +141,29 @@ def attack(path: Path, **limits: object) -> dict[str, object]:
     )
     assert done.returncode == 0, f"validate raised something else than a FeedError:\n{done.stderr}"
     answer: dict[str, object] = json.loads(done.stdout)
-    assert float(answer["seconds"]) < SECONDS, answer  # type: ignore[arg-type]
-    assert float(answer["peak_mb"]) < PEAK_MB, answer  # type: ignore[arg-type]
+    name = os.environ.get("PYTEST_CURRENT_TEST", "?").split("::")[-1].split(" ")[0]
+    took, peak, second = (float(answer[k]) for k in ("seconds", "peak_mb", "children_mb"))  # type: ignore[arg-type]
+    TABLE.append((name, str(answer["kind"]), took, peak, second))
+    assert took < seconds, answer
+    assert peak < peak_mb, answer
+    assert second < peak_mb, answer
     assert SECRET not in str(answer["text"])
     return answer
+
+
+@pytest.fixture(scope="module", autouse=True)
+def table(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Print every attack's answer, time and peak memory once the module's tests have run."""
+    yield
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if reporter is None or capture is None or not TABLE:
+        return
+    with capture.global_and_fixture_disabled():
+        reporter.write_line("")
+        reporter.write_line(f"{'attack':<75} {'answer':<27} {'seconds':>7} {'peak MB':>7} {'2nd MB':>6}")
+        for name, kind, took, peak, second in TABLE:
+            reporter.write_line(f"{name[:75]:<75} {kind:<27} {took:>7.2f} {peak:>7.0f} {second:>6.0f}")
 
 
 def secret_file(tmp_path: Path) -> Path:
@@ -402,3 +468,191 @@ def test_a_csv_starting_like_compressed_data_is_read_as_text() -> None:
     report = feedcheck.validate(b"x^id,title\nA-1,Mug\n")
     assert (report.items, report.columns) == (1, ["x^id", "title"])
     assert not [i.code for i in report.issues if i.code.startswith("csv-")]
+
+
+# ---- second round (issue 14): costs that grow with the input, memory, archives, streams, names -----------
+
+
+def records(n: int, start: int = 1) -> bytes:
+    return b"".join(CSV_LINE.replace(b"P1,", b"P%d," % i) for i in range(start, start + n))
+
+
+def test_a_33_mb_xml_with_unclosed_pis_in_a_cdata_the_head_cuts_is_read_in_two_halves(tmp_path: Path) -> None:
+    """Under the command's default workers=2, the planner's regex rescanned the head once per '<?':
+    minutes. The record element lies past the first MiB; the file is read, all of it."""
+    header = "<description><![CDATA[" + "<?" * 700_000 + "]]></description>\n"
+    feed = tmp_path / "feed.xml"
+    feed.write_text(rss(body=header, items=200_000).replace("</item>", "</item>\n"), encoding="utf-8")
+    assert feed.stat().st_size > 33_000_000
+    answer = attack(feed, options={"workers": 2}, seconds=SECONDS_14, peak_mb=PEAK_MB_14)
+    assert (answer["kind"], answer["items"]) == ("Report", 200_000)
+
+
+def test_gtin_cells_of_one_digit_codes_cost_in_proportion_to_their_size(tmp_path: Path) -> None:
+    """100,000 products whose GTIN cell lists 30 codes '1', and one cell of 999,999 characters:
+    only the first 20 codes of a cell are classified; every cell is reported as too many codes."""
+    feed = tmp_path / "gtin.csv"
+    many = b'"' + b"1," * 29 + b'1"'
+    with feed.open("wb") as out:
+        out.write(b"id,title,link,image_link,price,gtin\n")
+        for block in range(10):
+            out.write(
+                b"".join(
+                    CSV_LINE.replace(b"P1,", b"P%d," % (block * 10_000 + i)).rstrip(b"\n") + b"," + many + b"\n"
+                    for i in range(10_000)
+                )
+            )
+        out.write(CSV_LINE.replace(b"P1,", b"Q1,").rstrip(b"\n") + b',"' + b"1," * 499_999 + b'1"\n')
+    answer = attack(feed, seconds=SECONDS_14, peak_mb=PEAK_MB_14)
+    assert (answer["kind"], answer["items"]) == ("Report", 100_001)
+    too_many = next(i for i in json.loads(str(answer["text"]))["issues"] if i["code"] == "gtin-too-many-codes")
+    assert too_many["count"] == 100_001
+
+
+def test_100_mb_of_2000_mostly_empty_columns_is_refused_before_it_is_parsed(tmp_path: Path) -> None:
+    """It took 3.2 GB: 52,428 rows of 2,000 columns are more values than the default cap."""
+    feed = tmp_path / "wide.csv"
+    row = b"x" + b"," * 1_999 + b"\n"
+    with feed.open("wb") as out:
+        out.write(",".join(f"c{i}" for i in range(2_000)).encode() + b"\n")
+        for _ in range(52):
+            out.write(row * 1_000)
+        out.write(row * 428)
+    assert feed.stat().st_size > 100 << 20
+    answer = attack(feed, seconds=SECONDS_14, peak_mb=PEAK_MB_14)
+    assert answer["kind"] == "LimitExceededError"
+    assert answer["text"] == (
+        "The feed has over 50,000 rows of 2,000 columns: more than 100,000,000 values, the limit feedcheck "
+        "holds at once; split the feed or raise the limit."
+    )
+
+
+def test_one_stray_quote_costs_about_what_the_fast_path_does(tmp_path: Path) -> None:
+    """60 MB of 40 columns, one quote out of place on line 2: Python's csv module reads the file
+    a block of rows at a time, never the whole of it as Python strings."""
+    feed = tmp_path / "quote.csv"
+    header = ",".join(f"c{i}" for i in range(40)).encode() + b"\n"
+    row = b",".join([b"value"] * 40) + b"\n"
+    with feed.open("wb") as out:
+        out.write(header + b'P0,ab"c' + row[8:])
+        for _ in range(245):
+            out.write(row * 1_000)
+    answer = attack(feed, seconds=SECONDS_14, peak_mb=PEAK_MB_14)
+    assert (answer["kind"], answer["items"]) == ("Report", 245_001)
+
+
+def test_a_zip_with_a_bzip2_member_is_bounded_while_inflating(tmp_path: Path) -> None:
+    """1 GiB of one CSV cell in a zip member compressed with bzip2 (about 800 bytes): zipfile
+    inflated each block of input in one call (3 KB grew to 8.4 GB). Refused by the ratio cap."""
+    feed = tmp_path / "bomb.zip"
+    block = b"a" * (1 << 24)
+    with zipfile.ZipFile(feed, "w", compression=zipfile.ZIP_BZIP2) as archive, archive.open("feed.csv", "w") as member:
+        member.write(b"id,title\n1,")
+        for _ in range(64):
+            member.write(block)
+    assert feed.stat().st_size < 4_000
+    answer = attack(feed, seconds=SECONDS_14, peak_mb=PEAK_MB_14)
+    assert answer["kind"] == "LimitExceededError"
+    assert "this looks like a decompression bomb" in str(answer["text"])
+
+
+def test_a_zip_lying_about_its_compressed_size_is_still_measured(tmp_path: Path) -> None:
+    """Its headers claim 4 GB of compressed data: the ratio was taken against that, and never
+    fired. It is taken against the compressed bytes actually read."""
+    feed = tmp_path / "liar.zip"
+    with (
+        zipfile.ZipFile(feed, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+        archive.open("feed.csv", "w") as member,
+    ):
+        for chunk in _deflated_lines(256):
+            member.write(chunk)
+    data = bytearray(feed.read_bytes())
+    local, central = data.index(b"PK\x03\x04"), data.index(b"PK\x01\x02")
+    data[local + 18 : local + 22] = data[central + 20 : central + 24] = (0xFFFFFFF0).to_bytes(4, "little")
+    feed.write_bytes(bytes(data))
+    answer = attack(feed, seconds=SECONDS_14, peak_mb=PEAK_MB_14)
+    assert answer["kind"] == "LimitExceededError"
+    assert "this looks like a decompression bomb" in str(answer["text"])
+
+
+def test_a_stream_giving_100_bytes_per_read_is_read_to_its_end(tmp_path: Path) -> None:
+    """One read() gave the first 100 bytes: 19 of 5,000 products, reported as a normal feed."""
+    feed = tmp_path / "feed.csv"
+    feed.write_bytes(CSV_HEADER + records(5_000))
+    answer = attack(feed, options={"mode": "short-reads"}, seconds=SECONDS_14, peak_mb=PEAK_MB_14)
+    assert (answer["kind"], answer["items"]) == ("Report", 5_000)
+
+
+@pytest.mark.parametrize("name", ["__line__", "__item__", "__price__p", "*", "^.*$"])
+def test_a_column_named_like_an_internal_column_is_read_like_any_other(tmp_path: Path, name: str) -> None:
+    """A column named __line__ made every run an InternalError."""
+    feed = tmp_path / "feed.csv"
+    feed.write_bytes(CSV_HEADER.rstrip(b"\n") + b"," + name.encode() + b"\n" + records(3).replace(b"\n", b",x\n"))
+    answer = attack(feed, seconds=SECONDS_14, peak_mb=PEAK_MB_14)
+    assert (answer["kind"], answer["items"]) == ("Report", 3)
+    assert json.loads(str(answer["text"]))["unmapped_columns"] == [name]
+
+
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [
+        ({"delimiter": 5}, "delimiter"),
+        ({"encoding": "rot13"}, "encoding"),
+        ({"workers": "2"}, "workers"),
+        ({"workers": 2.5}, "workers"),
+        ({"limits": {"max_bytes": 5}, "raw_limits": True}, "limits"),
+        ({"mode": "text"}, "source"),
+    ],
+)
+def test_a_caller_mistake_names_the_argument(tmp_path: Path, options: dict[str, object], named: str) -> None:
+    """They came out as 'a bug in feedcheck', were accepted silently, or raised a raw OSError."""
+    feed = tmp_path / "feed.csv"
+    feed.write_bytes(CSV_HEADER + records(3))
+    answer = attack(feed, options=options, seconds=SECONDS_14, peak_mb=PEAK_MB_14)
+    assert answer["kind"] == "UsageError"
+    assert str(answer["text"]).startswith(named)
+
+
+def test_an_xml_record_of_48_mb_is_refused_before_its_end(tmp_path: Path) -> None:
+    """libxml2 holds a record's tree until its end tag: 48 MB of tiny elements took 1.6 GB and 40 s."""
+    feed = tmp_path / "feed.xml"
+    feed.write_text(
+        rss(items=3).replace("</channel>", "<item><g:id>4</g:id>" + "<a/>" * 12_000_000 + "</item></channel>")
+    )
+    answer = attack(feed, seconds=SECONDS_14, peak_mb=PEAK_MB_14)
+    assert answer["kind"] == "LimitExceededError"
+    assert "without closing a <item> record" in str(answer["text"])
+
+
+def test_xml_records_each_bringing_a_field_of_their_own_are_capped(tmp_path: Path) -> None:
+    """Every record adds a column: the frame holds records times fields, 16 bytes each even when
+    empty. Refused at the cap the caller set (20 million values here; the default 100 million
+    would let about 1.6 GB of them be held first)."""
+    feed = tmp_path / "feed.xml"
+    body = "".join(f"<item><g:id>{n}</g:id><f{n % 1_999}>x</f{n % 1_999}></item>" for n in range(200_000))
+    feed.write_text(rss(body=body, items=0), encoding="utf-8")
+    answer = attack(feed, max_cells=20_000_000, seconds=SECONDS_14, peak_mb=PEAK_MB_14)
+    assert answer["kind"] == "LimitExceededError"
+    assert str(answer["text"]).startswith("The feed has over 10,000 rows of 2,000 columns")
+
+
+def test_a_flood_of_blank_lines_is_refused_while_it_is_scanned(tmp_path: Path) -> None:
+    """200 MB of newlines after one record: a regular expression skipping blank lines held memory
+    per line, and the scan kept 8 bytes per newline for each of three arrays."""
+    feed = tmp_path / "blank.csv"
+    with feed.open("wb") as out:
+        out.write(CSV_HEADER + records(1))
+        for _ in range(200):
+            out.write(b"\n" * (1 << 20))
+    answer = attack(feed, seconds=SECONDS_14, peak_mb=PEAK_MB_14)
+    assert (answer["kind"], answer["text"]) == ("LimitExceededError", "The feed has over 3,000,000 records, the limit.")
+
+
+def test_a_header_of_a_million_columns_is_refused_before_its_names_are_read(tmp_path: Path) -> None:
+    feed = tmp_path / "wide.csv"
+    feed.write_bytes(b"c," * 999_999 + b"c\n" + CSV_LINE)
+    answer = attack(feed, seconds=SECONDS_14, peak_mb=PEAK_MB_14)
+    assert (answer["kind"], answer["text"]) == (
+        "LimitExceededError",
+        "The header has 1,000,000 columns, over the limit of 2,000.",
+    )

@@ -11,7 +11,7 @@ import polars as pl
 
 from feedcheck.map.columns import ColumnMapping, fold
 from feedcheck.profile import Profile
-from feedcheck.read.load import LINE, Table
+from feedcheck.read.load import LINE, Table, source_column
 from feedcheck.read.xml_reader import MULTI_SEP
 
 ITEM = "__item__"  # 1-based record number, the first column of the canonical frame
@@ -27,7 +27,7 @@ def columns_matching(frame: pl.DataFrame, patterns: dict[str, str]) -> set[str]:
     pass over the frame: whether a column needs a costly step (trimming, cleaning, escaping)."""
     if not patterns:
         return set()
-    found = frame.select(pl.col(c).str.contains(p).any().fill_null(False).alias(c) for c, p in patterns.items())
+    found = frame.select(source_column(c).str.contains(p).any().fill_null(False).alias(c) for c, p in patterns.items())
     return {c for c, hit in found.row(0, named=True).items() if hit}
 
 
@@ -56,8 +56,8 @@ def _clean(column: str, dirty: set[str]) -> pl.Expr:
     """The column trimmed, with empty values as null. Most columns need neither (the readers
     give null for an empty cell): those are taken as they are, without copying a string."""
     if column not in dirty:
-        return pl.col(column)
-    value = pl.col(column).str.strip_chars()
+        return source_column(column)
+    value = source_column(column).str.strip_chars()
     return pl.when(value.str.len_bytes() > 0).then(value)
 
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import codecs
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import polars as pl
 from lxml import etree
 
-from feedcheck.errors import LimitExceededError, UsageError
+from feedcheck.errors import LimitExceededError, UsageError, wrong_argument
 from feedcheck.limits import Limits
 from feedcheck.read import split_xml
-from feedcheck.read.csv_reader import LINE, NotUtf8, RawIssue, read_csv
+from feedcheck.read.csv_reader import LINE, NotUtf8, RawIssue, read_csv, source_column
 from feedcheck.read.sniff import (
     HEADER_SNIFF_CHARS,
     LOW_CONFIDENCE,
@@ -33,6 +34,7 @@ from feedcheck.read.spreadsheet import read_spreadsheet
 from feedcheck.read.xml_reader import read_xml
 
 HEAD = 1 << 20
+LONG_HEAD = 8 << 20  # read when the first HEAD bytes hold no whole XML record
 
 
 @dataclass
@@ -60,18 +62,30 @@ class Table:
     partial: bool = False  # only the first Limits.max_items records were kept (Limits.partial)
 
 
-def _delimiter(value: str | None) -> str | None:
-    if value is None:
-        return None
-    named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
-    value = named.get(value.lower(), value)
-    if len(value) != 1:
-        raise UsageError(f"The delimiter must be one character (or tab), got {value!r}.")
-    return value
+def _xml_encoding(forced: str) -> str:
+    """The name libxml2 knows the forced encoding by: Python's own (``latin-1`` is ``iso8859-1``),
+    else the caller's. An encoding Python knows and libxml2 does not (``cp437``) is refused."""
+    for candidate in dict.fromkeys((codecs.lookup(forced).name, forced)):
+        try:
+            etree.fromstring(b"<a/>", etree.XMLParser(encoding=candidate))
+        except LookupError:
+            continue
+        except etree.XMLSyntaxError:
+            pass  # known; it just does not read these ASCII bytes (UTF-16)
+        return candidate
+    raise wrong_argument("encoding", "an encoding the XML parser knows, such as utf-8, latin-1 or cp1252", forced)
 
 
-def _line_of(data: bytes, offset: int) -> int:
-    return data.count(b"\n", 0, offset) + 1
+def _lines_of(data: bytes, offsets: list[int]) -> list[int]:
+    """The 1-based line of each offset, sorted, counted in one pass over ``data`` (a count from
+    the start for each offset made 200 passes over a file with stray bytes spread through it)."""
+    lines: list[int] = []
+    line, previous = 1, 0
+    for offset in sorted(offsets):
+        line += data.count(b"\n", previous, offset)
+        previous = offset
+        lines.append(line)
+    return lines
 
 
 def _load_csv(data: bytes, options: ReadOptions, source: Source) -> Table:
@@ -95,16 +109,16 @@ def _load_csv(data: bytes, options: ReadOptions, source: Source) -> Table:
 
 def _read_csv_bytes(buf: bytes, data: bytes, enc: TextEncoding, options: ReadOptions, source: Source) -> Table:
     """Read UTF-8 ``buf``; ``data`` is the file as it came, for the lines of bad bytes."""
-    delimiter = _delimiter(options.delimiter) or sniff_delimiter(buf[:200_000].decode("utf-8", errors="replace"))
+    delimiter = options.delimiter or sniff_delimiter(buf[:200_000].decode("utf-8", errors="replace"))
     issues: list[RawIssue] = []
     if enc.bad_count:
-        lines = sorted({_line_of(data, off) for off in enc.bad_offsets[:200]})
+        lines = sorted(set(_lines_of(data, enc.bad_offsets[:200])))
         issues.append(RawIssue("encoding-invalid-bytes", lines[:20], enc.bad_count, [enc.encoding]))
     elif enc.encoding not in ("utf-8", "ascii") and not options.encoding:
         issues.append(RawIssue("encoding-not-utf8", [], 1, [enc.encoding]))
     if enc.confidence is not None and (enc.confidence < LOW_CONFIDENCE or enc.undefined_count):
         # Say so rather than pretend: the bytes it leaves undefined were read as U+FFFD.
-        lines = sorted({_line_of(data, off) for off in enc.undefined_offsets[:200]})
+        lines = sorted(set(_lines_of(data, enc.undefined_offsets[:200])))
         detail = f"{enc.encoding} (confidence {enc.confidence:.0%})"
         issues.append(RawIssue("encoding-uncertain", lines[:20], max(enc.undefined_count, 1), [detail]))
     if options.header_line is not None:
@@ -118,7 +132,7 @@ def _read_csv_bytes(buf: bytes, data: bytes, enc: TextEncoding, options: ReadOpt
     source.delimiter = delimiter
     source.header_line = table.header_line
     source.above_header = table.above
-    return Table(table.frame, table.columns, source, issues + table.issues)
+    return Table(table.frame, table.columns, source, issues + table.issues, partial=table.truncated)
 
 
 def _within_limits(table: Table, limits: Limits) -> Table:
@@ -132,11 +146,11 @@ def _within_limits(table: Table, limits: Limits) -> Table:
     if not table.columns or table.frame.height == 0:
         return table
     # Bytes first (free: string lengths are stored), characters only where bytes exceed.
-    longest = table.frame.select(pl.col(c).str.len_bytes().max() for c in table.columns).row(0)
+    longest = table.frame.select(source_column(c).str.len_bytes().max() for c in table.columns).row(0)
     for column, size in zip(table.columns, longest, strict=True):
         if size is None or size <= limits.max_field_chars:
             continue
-        chars = pl.col(column).str.len_chars()
+        chars = source_column(column).str.len_chars()
         over = table.frame.select(LINE, chars.alias("chars")).filter(pl.col("chars") > limits.max_field_chars)
         if over.height:
             line, count = over.row(0)
@@ -170,6 +184,29 @@ def _named_item_element(head: bytes, name: str, encoding: str | None) -> ItemEle
     raise UsageError(f"The feed has no element <{name}> near its start.")
 
 
+def _item_element(
+    read_head: Callable[[int], bytes], head: bytes, forced: str | None, encoding: str | None
+) -> tuple[ItemElement | None, bytes]:
+    """The record element (None: a document with no record), and the head it was found in: the
+    first :data:`HEAD` bytes, or when they hold no whole record (a long channel header, a CDATA
+    section they cut), the first :data:`LONG_HEAD` bytes."""
+    full = len(head) == HEAD
+    if forced:
+        try:
+            return _named_item_element(head, forced, encoding), head
+        except UsageError:
+            longer = read_head(LONG_HEAD) if full else head
+            if len(longer) == len(head):
+                raise
+            return _named_item_element(longer, forced, encoding), longer
+    item = sniff_item_element(head, encoding)
+    if (item is None or "/" not in item.path) and full:  # no record, or the root: perhaps only the head's
+        longer = read_head(LONG_HEAD)
+        if len(longer) > len(head):
+            return sniff_item_element(longer, encoding), longer
+    return item, head
+
+
 def load(source_like: SourceLike, options: ReadOptions) -> Table:
     opened = open_source(source_like, options.limits)
     if opened.spreadsheet is not None:
@@ -181,7 +218,7 @@ def load(source_like: SourceLike, options: ReadOptions) -> Table:
     head = opened.head(HEAD)
     fmt = options.format or sniff_format(head)
     if fmt not in ("csv", "xml"):
-        raise UsageError(f"The format must be csv or xml, got {fmt!r}.")
+        raise wrong_argument("format", '"csv", "xml" or None (to detect it)', fmt)
     source = Source(
         name=opened.name,
         format=fmt,
@@ -194,17 +231,8 @@ def load(source_like: SourceLike, options: ReadOptions) -> Table:
     if options.header_line is not None:
         raise UsageError("A header line is only for CSV feeds; this feed is XML.")
     refuse_entities(head, complete=len(head) < HEAD)
-    encoding = None
-    if options.encoding:
-        try:
-            encoding = codecs.lookup(options.encoding).name  # "latin-1" -> "iso8859-1", a name libxml2 knows
-        except LookupError:
-            raise UsageError(f"Unknown encoding {options.encoding!r}: use a name such as utf-8 or latin-1.") from None
-    item = (
-        _named_item_element(head, options.item_element, encoding)
-        if options.item_element
-        else sniff_item_element(head, encoding)
-    )
+    encoding = _xml_encoding(options.encoding) if options.encoding else None
+    item, head = _item_element(opened.head, head, options.item_element, encoding)
     source.encoding = options.encoding or xml_declared_encoding(head) or "utf-8"
     source.encoding_confidence = None if options.encoding else 1.0  # the parser reads the declared encoding
     source.bom = detect_bom(head)[0] is not None
@@ -220,4 +248,4 @@ def load(source_like: SourceLike, options: ReadOptions) -> Table:
     return _within_limits(Table(xml.frame, xml.columns, source, xml.issues, xml.multi, xml.partial), options.limits)
 
 
-__all__ = ["LINE", "ReadOptions", "Table", "load"]
+__all__ = ["LINE", "ReadOptions", "Table", "load", "source_column"]

@@ -19,6 +19,7 @@ from importlib import resources
 from typing import Any
 
 import charset_normalizer
+import numpy as np
 from lxml import etree
 
 from feedcheck.errors import NotAFeedError, UnsafeInputError, UsageError
@@ -33,7 +34,6 @@ KNOWN_RECORDS = frozenset({"item", "entry", "product", "offer", "o", "shopitem",
 # ... zero or more atom:entry elements".
 CONTAINERS = frozenset({("rss", "channel"), ("feed",)})
 
-_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 _XML_DECL_ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 
 
@@ -131,7 +131,9 @@ def decode_text(data: bytes, forced: str | None = None) -> tuple[str, TextEncodi
     # Windows-1252) stays UTF-8; when invalid bytes are as common as valid sequences,
     # the valid ones are accidents of a single-byte code page (E9 A0 BB is "É «" in cp1252).
     text, info = _decode_collecting(data, "utf-8", 0, False)
-    valid = len(_UTF8_SEQUENCE.findall(data))
+    # Valid multi-byte sequences: each became one character, as did each ASCII byte and each stray
+    # byte (counted without a list of every sequence, which cost 80 bytes per sequence).
+    valid = len(text) - _ascii_bytes(data) - info.bad_count
     if valid > info.bad_count:
         info.confidence = round(valid / (valid + info.bad_count), 2)
         return text, info
@@ -260,6 +262,13 @@ def _undefined_as_replacement(exc: UnicodeError) -> tuple[str, int]:
 
 
 codecs.register_error("feedcheck-undefined", _undefined_as_replacement)
+
+
+def _ascii_bytes(data: bytes) -> int:
+    """How many bytes of ``data`` are below 0x80, counted a chunk at a time."""
+    arr = np.frombuffer(data, dtype=np.uint8)
+    step = 1 << 22
+    return sum(int(np.count_nonzero(arr[start : start + step] < 0x80)) for start in range(0, len(arr), step))
 
 
 _collector = threading.local()

@@ -12,6 +12,8 @@ import gzip
 import io
 import lzma
 import os
+import select
+import time
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -27,8 +29,10 @@ from feedcheck.errors import (
     SourceTypeError,
     UnsafeInputError,
     UnsupportedCompressionError,
+    UsageError,
 )
 from feedcheck.limits import RATIO_GRACE, Limits
+from feedcheck.read import zip_member
 from feedcheck.read.spreadsheet import OLE_MAGIC, spreadsheet_kind
 
 SourceLike = str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes]
@@ -81,13 +85,18 @@ class Source(BaseModel):
     )
 
 
+def _damaged(compression: str, exc: BaseException) -> UnsupportedCompressionError:
+    detail = str(exc) or "it ends before its end marker"
+    return UnsupportedCompressionError(f"The {compression} data is damaged: {detail}.")
+
+
 class _CappedReader(io.RawIOBase):
     """A read-only stream that refuses to yield more than ``cap`` bytes, nor, past
     :data:`RATIO_GRACE` bytes, more than ``ratio`` bytes per byte ``compressed()`` says it read."""
 
     def __init__(
         self,
-        inner: IO[bytes] | gzip.GzipFile | bz2.BZ2File | lzma.LZMAFile,
+        inner: IO[bytes] | gzip.GzipFile | bz2.BZ2File | lzma.LZMAFile | zip_member.Member,
         cap: int,
         what: str,
         also_close: tuple[IO[bytes] | zipfile.ZipFile, ...] = (),
@@ -113,7 +122,7 @@ class _CappedReader(io.RawIOBase):
         except (EOFError, zlib.error, zipfile.BadZipFile, lzma.LZMAError, OSError) as exc:
             if self._compression is None:
                 raise
-            raise UnsupportedCompressionError(f"The {self._compression} data is damaged: {exc}.") from None
+            raise _damaged(self._compression, exc) from None
         n = len(data)
         self.count += n
         if self.count > self._cap:
@@ -165,19 +174,22 @@ class Opened:
         """A fresh decompressed stream, capped by the limits; ``progress`` is told how many bytes
         of the source as sent (of the member, for a zip) were read so far."""
         raw = self._open_raw()
-        inner: IO[bytes] | gzip.GzipFile | bz2.BZ2File | lzma.LZMAFile
+        inner: IO[bytes] | gzip.GzipFile | bz2.BZ2File | lzma.LZMAFile | zip_member.Member
         sent = (progress, self.size()) if progress is not None else None
         if self.compression is None:
             return io.BufferedReader(_CappedReader(raw, self._limits.max_bytes, "as sent", progress=sent), _CHUNK)
         ratio: tuple[int, Callable[[], int]]
         if self.compression == "zip":
-            # The member is read from memory or the path, never extracted.
-            archive = zipfile.ZipFile(raw)
-            assert self.member is not None
-            info = archive.getinfo(self.member)
-            inner = archive.open(info)
-            closers: tuple[IO[bytes] | zipfile.ZipFile, ...] = (archive, raw)
-            ratio = (self._limits.max_compression_ratio, lambda: info.compress_size)
+            # The member is read from memory or the path, never extracted; its expansion is
+            # measured against the compressed bytes it consumed, never a size its headers give.
+            with zipfile.ZipFile(raw) as archive:  # closing it leaves raw open
+                assert self.member is not None
+                info = archive.getinfo(self.member)
+                directory = int(getattr(archive, "start_dir", 0)) or raw.seek(0, io.SEEK_END)
+            reader = zip_member.Member(raw, info, directory)
+            inner = reader
+            closers: tuple[IO[bytes] | zipfile.ZipFile, ...] = ()
+            ratio = (self._limits.max_compression_ratio, lambda: reader.consumed)
             member = (progress, info.file_size) if progress is not None else None
         else:
             member = None
@@ -218,8 +230,49 @@ class Opened:
             return stream.read()
 
 
-def _zip_member(raw: IO[bytes]) -> tuple[str | None, str | None]:
+def _wait_readable(stream: object, waited: int) -> None:
+    """A non-blocking stream has no data yet: wait until it has (or says it ended)."""
+    try:
+        fileno = stream.fileno()  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        fileno = None
+    if isinstance(fileno, int):
+        select.select([fileno], [], [])
+    else:  # nothing to wait on: back off, up to a tenth of a second between tries
+        time.sleep(min(0.001 * (1 << min(waited, 7)), 0.1))
+
+
+def read_stream(stream: IO[bytes], cap: int) -> bytes:
+    """Everything a binary stream holds, read to its end in chunks: a raw stream, a socket or a
+    pipe may return fewer bytes than asked at any read, and a non-blocking one ``None`` when no
+    data is there yet (then this waits for it). Refused past ``cap`` bytes, before holding more
+    than ``cap`` plus one chunk; a text stream is a caller mistake (:class:`SourceTypeError`)."""
+    out = io.BytesIO()  # getvalue() hands over its buffer without a copy
+    waited = 0
+    while True:
+        try:
+            chunk = stream.read(_CHUNK)
+        except BlockingIOError:  # what a buffered reader over a non-blocking stream may raise instead
+            chunk = None
+        if chunk is None:
+            _wait_readable(stream, waited)
+            waited += 1
+            continue
+        if not isinstance(chunk, bytes | bytearray | memoryview):
+            raise SourceTypeError("source is a text stream: feedcheck reads binary streams, open the file with 'rb'.")
+        if not chunk:
+            return out.getvalue()
+        waited = 0
+        out.write(chunk)
+        if out.tell() > cap:
+            raise LimitExceededError(
+                f"The feed is larger than the limit of {cap:,} bytes as sent; split it or raise the limit."
+            )
+
+
+def _zip_member(raw: BinaryIO) -> tuple[str | None, str | None]:
     """(the one member to read, None), or (None, "xlsx" | "ods") for a spreadsheet."""
+    zip_member.check_directory(raw)
     try:
         archive = zipfile.ZipFile(raw)
     except zipfile.BadZipFile as exc:
@@ -240,7 +293,7 @@ def _zip_member(raw: IO[bytes]) -> tuple[str | None, str | None]:
         and not info.filename.startswith("__MACOSX/")
         and not info.filename.rsplit("/", 1)[-1].startswith(".")
     ]
-    if any(info.flag_bits & 0x1 for info in archive.infolist()):
+    if any(info.flag_bits & 0x41 for info in archive.infolist()):  # traditional or strong encryption
         raise UnsupportedCompressionError("The zip archive is password-protected.")
     if any(
         name.lower().endswith((".xml", ".rels")) and name.startswith(("xl/", "word/", "[Content")) for name in names
@@ -256,6 +309,25 @@ def _zip_member(raw: IO[bytes]) -> tuple[str | None, str | None]:
     return names[0], None
 
 
+def _path(source: str | os.PathLike[str]) -> Path:
+    """``source`` as a path; the text of a feed passed as a ``str`` is the caller's mistake."""
+    text = os.fspath(source)
+    if not isinstance(text, str):
+        raise SourceTypeError(f"source must be a path, bytes or a binary stream, got a path of {type(text).__name__}.")
+    unusable = "\n" in text or "\r" in text or "\x00" in text
+    if not unusable:
+        try:
+            Path(text).is_file()
+        except OSError:  # a name longer than the system allows
+            unusable = True
+    if unusable:
+        raise UsageError(
+            f"source is a str of {len(text):,} characters that is no file path: pass a path, or the feed "
+            "itself as bytes (text.encode('utf-8'))."
+        )
+    return Path(text)
+
+
 def open_source(source: SourceLike, limits: Limits) -> Opened:
     """Identify the source and its compression; raise NotAFeedError for unusable inputs."""
     name: str | None = None
@@ -264,19 +336,18 @@ def open_source(source: SourceLike, limits: Limits) -> Opened:
     if isinstance(source, bytes | bytearray | memoryview):
         raw = bytes(source)
     elif isinstance(source, str | os.PathLike):
-        path = Path(source)
+        path = _path(source)
         name = str(path)
         if not path.is_file():
             raise NotAFeedError(f"There is no file at {path}.")
     elif hasattr(source, "read"):
         name = getattr(source, "name", None)
         name = name if isinstance(name, str) else None
-        raw = source.read(limits.max_bytes + 1)
-        if not isinstance(raw, bytes):
-            raise SourceTypeError("feedcheck reads binary streams: open the file with 'rb'.")
+        raw = read_stream(source, limits.max_bytes)
     else:
         raise SourceTypeError(
-            f"Cannot read a feed from {type(source).__name__}: pass a path, bytes or a binary stream."
+            f"source must be a path, bytes or a binary stream, got {type(source).__name__}: "
+            "feedcheck cannot read a feed from it."
         )
     if raw is not None and len(raw) > limits.max_bytes:
         raise LimitExceededError(
@@ -304,7 +375,7 @@ def open_source(source: SourceLike, limits: Limits) -> Opened:
         try:
             head = opened.head(8)
         except (OSError, EOFError, zipfile.BadZipFile, lzma.LZMAError) as exc:
-            raise UnsupportedCompressionError(f"The {compression} data is damaged: {exc}.") from None
+            raise _damaged(compression, exc) from None
         if not head:
             raise NotAFeedError(f"The {compression} archive holds an empty file.")
         magic = head

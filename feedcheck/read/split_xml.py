@@ -24,6 +24,7 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,18 +35,63 @@ from pydantic import BaseModel
 
 from feedcheck.errors import FeedError, LimitExceededError
 from feedcheck.limits import Limits
-from feedcheck.read.csv_reader import LINE
+from feedcheck.read.csv_reader import LINE, source_column
 from feedcheck.read.sniff import ItemElement, detect_bom
 from feedcheck.read.xml_reader import XmlTable, read_xml
 
 MIN_BYTES = 32 << 20
 _WINDOW = 8 << 20  # how far past the middle a record start is looked for
-# Markup tokens of the prologue: comments, CDATA, PIs and a DOCTYPE are skipped whole.
-_TOKEN = re.compile(
-    rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|<!DOCTYPE[^\[>]*(?:\[.*?\])?\s*>"
-    rb"|</([^\s>]+)\s*>|<([^\s/>!?]+)(?:\s[^>]*?)?(/?)>",
-    re.S,
-)
+# Markup that holds no element, skipped whole up to its end marker: comments, CDATA, PIs.
+_SKIPPED = ((b"<!--", b"-->"), (b"<![CDATA[", b"]]>"), (b"<?", b"?>"))
+_NAME_END = re.compile(rb"[\s/>]")
+_SLASH, _BANG, _QUESTION = ord("/"), ord("!"), ord("?")
+
+
+def _tags(head: bytes) -> Iterator[tuple[int, bytes, str]]:
+    """The start tags ("start"), end tags ("end") and empty-element tags ("empty") of ``head``,
+    with their offset and name, in document order; comments, CDATA sections, processing
+    instructions and the DOCTYPE are skipped.
+
+    One pass: every step finds its end marker with ``bytes.find`` from where the last one
+    stopped, so the cost is linear in ``head`` whatever it holds. A construct the head cuts
+    (no end marker) ends the pass: nothing after it can be told apart from its content."""
+    pos, size = 0, len(head)
+    while True:
+        start = head.find(b"<", pos)
+        if start < 0 or start + 1 >= size:
+            return
+        kind = head[start + 1]
+        if kind in (_BANG, _QUESTION):
+            marker = next((end for opener, end in _SKIPPED if head.startswith(opener, start)), None)
+            if marker is not None:
+                close = head.find(marker, start + 2)
+                if close < 0:
+                    return
+                pos = close + len(marker)
+                continue
+            close = head.find(b">", start)
+            bracket = head.find(b"[", start, close if close >= 0 else size)
+            if bracket >= 0:  # a DOCTYPE's internal subset may hold ">"
+                subset_end = head.find(b"]", bracket)
+                close = head.find(b">", subset_end) if subset_end >= 0 else -1
+            if close < 0:
+                return
+            pos = close + 1
+            continue  # a DOCTYPE or another declaration: no element
+        close = head.find(b">", start)
+        if close < 0:
+            return
+        pos = close + 1
+        if kind == _SLASH:
+            name = head[start + 2 : close].strip()
+            if name:
+                yield start, name, "end"
+            continue
+        found = _NAME_END.search(head, start + 1, close + 1)
+        name = head[start + 1 : found.start() if found else close]
+        if name:
+            yield start, name, "empty" if head[close - 1] == _SLASH else "start"
+
 
 Piece = tuple[int, int] | bytes  # a byte range of the file, or bytes of our own
 
@@ -74,17 +120,22 @@ def plan(path: Path, head: bytes, item: ItemElement, limits: Limits) -> Cut | No
     ancestors = item.path.split("/")[:-1]
     stack: list[bytes] = []
     first = None
-    for token in _TOKEN.finditer(head):
-        end_tag, start_tag, self_closing = token.groups()
-        if start_tag is not None:
-            names = [n.rsplit(b":", 1)[-1].decode("utf-8", "replace") for n in stack]
-            if record.match(head, token.start()) and names == ancestors:
-                first = token.start()
-                break
-            if not self_closing:
-                stack.append(start_tag)
-        elif end_tag is not None and stack:
-            stack.pop()
+    for start, name, kind in _tags(head):
+        if kind == "end":
+            if stack:
+                stack.pop()
+            continue
+        # The ancestors' names are compared only at their depth: a cost per tag that does not
+        # grow with the nesting.
+        if (
+            len(stack) == len(ancestors)
+            and record.match(head, start)
+            and [n.rsplit(b":", 1)[-1].decode("utf-8", "replace") for n in stack] == ancestors
+        ):
+            first = start
+            break
+        if kind == "start":
+            stack.append(name)
     if first is None or not stack:
         return None
     with open(path, "rb") as handle:
@@ -229,5 +280,5 @@ def read_xml_halves(cut: Cut, item: ItemElement, limits: Limits, encoding: str |
         raise LimitExceededError(f"The records hold over {limits.max_columns:,} distinct fields, the limit.")
     if first.frame.height + second.height > limits.max_items:
         raise LimitExceededError(f"The feed has over {limits.max_items:,} records, the limit.")
-    frame = pl.concat([first.frame, second], how="diagonal").select([*names, LINE])
+    frame = pl.concat([first.frame, second], how="diagonal").select([*map(source_column, names), LINE])
     return XmlTable(frame, names, first.multi | {str(c) for c in multi}, [])

@@ -23,7 +23,7 @@ from lxml import etree
 
 from feedcheck.errors import LimitExceededError, MalformedFeedError
 from feedcheck.limits import Limits
-from feedcheck.read.csv_reader import LINE, RawIssue
+from feedcheck.read.csv_reader import LINE, RawIssue, cells_refusal, source_column
 from feedcheck.read.sniff import ItemElement, xml_parser_options
 
 MULTI_SEP = "\x1f"
@@ -113,11 +113,43 @@ def _flatten(elem: etree._Element, prefix: str, record: dict[str, object], repea
             _flatten(child, path, record, repeated)
 
 
+class _Watched:
+    """The stream as libxml2 reads it, refusing to go on for more than ``most`` bytes past the
+    end of the last record freed: libxml2 holds a record's whole tree until its end tag (tens of
+    bytes of memory per byte of tiny elements), and everything outside records until a record
+    after it is freed."""
+
+    def __init__(self, stream: BinaryIO, most: int, tag: str) -> None:
+        self._stream = stream
+        self._most = most
+        self._tag = tag
+        self.count = 0
+        self.freed = 0  # bytes read when the last record was freed
+        self.line = 1  # where the last record freed started
+
+    def read(self, size: int = -1) -> bytes:
+        # Asked for more while holding over the most past the last record freed (what a read
+        # brings ahead is not counted against the record).
+        if self.count - self.freed > self._most:
+            raise LimitExceededError(
+                f"Past line {self.line:,}, the XML goes on for over {self._most:,} bytes without closing a "
+                f"<{_local(self._tag)}> record: a record may take at most that many bytes. If the products are "
+                "other elements, name them (item_element, --item-element)."
+            )
+        data = self._stream.read(size)
+        self.count += len(data)
+        return data
+
+
 def read_xml(
     open_stream: Callable[[], BinaryIO], item: ItemElement, limits: Limits, encoding: str | None = None
 ) -> XmlTable:
     """Every record of the feed, flattened; ``encoding`` (a Python codec name libxml2 knows)
-    overrides the XML declaration."""
+    overrides the XML declaration.
+
+    What is held stays in proportion to the limits, checked as the records come: no more than
+    ``Limits.max_record_bytes`` of XML past the last record freed, and no more than
+    ``Limits.max_cells`` values (records read times distinct fields so far)."""
     columns: dict[str, None] = {}
     known: set[str] = {LINE}  # the column names seen so far, and the line column
     multi: set[str] = set()
@@ -136,7 +168,8 @@ def read_xml(
             rows.clear()
 
     with open_stream() as stream:
-        events = etree.iterparse(stream, events=("end",), tag=item.tag, encoding=encoding, **xml_parser_options())
+        watched = _Watched(stream, limits.max_record_bytes, item.tag)
+        events = etree.iterparse(watched, events=("end",), tag=item.tag, encoding=encoding, **xml_parser_options())
         record_parent: etree._Element | None = None  # where records were found to sit
         try:
             for _, elem in events:
@@ -166,11 +199,15 @@ def read_xml(
                         raise LimitExceededError(
                             f"The records hold over {limits.max_columns:,} distinct fields, the limit."
                         )
+                if (count + 1) * len(columns) > limits.max_cells:
+                    raise cells_refusal(limits, len(columns), count)
                 rows.append(record)
                 count += 1
+                watched.line = elem.sourceline or watched.line
                 elem.clear(keep_tail=True)
                 while elem.getprevious() is not None:
                     del elem.getparent()[0]
+                watched.freed = watched.count
                 if len(rows) >= BATCH:
                     flush()
         except etree.XMLSyntaxError as exc:
@@ -188,7 +225,7 @@ def read_xml(
     names = list(columns)
     if batches:
         frame = pl.concat(batches, how="diagonal")
-        frame = frame.select([*names, LINE])
+        frame = frame.select([*map(source_column, names), LINE])
     else:
         frame = pl.DataFrame(schema={LINE: pl.Int64()})
     return XmlTable(frame, names, multi, issues, partial)

@@ -170,11 +170,11 @@ def _identity(path: Path) -> tuple[Path, tuple[int, int] | None]:
     try:
         found = os.stat(path)
         inode: tuple[int, int] | None = (found.st_dev, found.st_ino)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL in the path (the source check names it)
         inode = None
     try:
         resolved = path.resolve()
-    except (OSError, RuntimeError):  # a symbolic link loop
+    except (OSError, RuntimeError, ValueError):  # a symbolic link loop
         resolved = Path(os.path.abspath(path))
     return resolved, inode
 
