@@ -1,9 +1,10 @@
 """Duplicates: the rules that need every row of the feed, written as feed-level collectors.
 
 A per-item rule looks at its own row; a duplicate needs the others. To stay linear in the feed
-(and ready to run batch by batch), a :class:`Duplicates` collector keeps, per batch, a small key
-frame (key, item, line, id) of the items that have a key; at the end, one
-``group_by`` over the collected keys counts the items that share a key, and the lines of each
+(batch by batch), a :class:`Duplicates` collector keeps, per batch, a small key frame (key, item,
+line, id, and the hash of the key's compared form) of the items that have a key; at the end, one
+``group_by`` over the hashes finds the keys that may be shared, a second over those keys alone
+counts the items that share a key, and the lines of each
 item's twins are computed for the examples shown only (at most :data:`EXAMPLES`, each naming at
 most :data:`TWIN_LINES` twins). Nothing per item ever lists all its twins: a feed of 200,000
 copies of one id costs a key frame of 200,000 rows, not 200,000 lists of 200,000 lines.
@@ -12,8 +13,10 @@ copies of one id costs a key frame of 200,000 rows, not 200,000 lists of 200,000
 from __future__ import annotations
 
 import dataclasses
+import io
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 from feedcheck.checks.base import EXAMPLES, ITEM, LINE, ROW_SCHEMA, make_issue
@@ -35,8 +38,16 @@ class Duplicates:
     several: bool = False
     compare: pl.Expr | None = None  # the form keys are compared in, from the column "key" (None: as they are)
     column: str | None = None
-    parts: list[pl.DataFrame] = dataclasses.field(default_factory=list)
+    # Per batch: the key frame as Parquet bytes (about 12 bytes per item where 50 were held), and
+    # a 32-bit hash of each key's compared form (4 bytes per item), so that what stays per item
+    # is small enough for a feed of millions.
+    parts: list[bytes] = dataclasses.field(default_factory=list)
+    hashes: list[np.ndarray] = dataclasses.field(default_factory=list)
     _twins: pl.DataFrame | None = dataclasses.field(default=None, repr=False)
+
+    def _hash(self, frame: pl.DataFrame) -> pl.Series:
+        same = self.compare if self.compare is not None else pl.col("key")
+        return frame.select((same.hash() & 0xFFFFFFFF).cast(pl.UInt32).alias("hash")).get_column("hash")
 
     def add(self, batch: pl.DataFrame) -> None:
         """Collect the batch's keys: (key, item, line, id), in item order."""
@@ -45,13 +56,32 @@ class Duplicates:
         if self.several and frame.select(pl.col("key").str.contains(",", literal=True).any()).item():
             frame = frame.with_columns(pl.col("key").str.split(",")).explode("key")
             frame = frame.unique(subset=["key", ITEM], keep="first", maintain_order=True)
-        self.parts.append(frame.filter(pl.col("key").is_not_null() & (pl.col("key") != "")))
+        frame = frame.filter(pl.col("key").is_not_null() & (pl.col("key") != ""))
+        if not frame.height:
+            return
+        packed = io.BytesIO()
+        frame.write_parquet(packed, compression="zstd", statistics=False)
+        self.parts.append(packed.getvalue())
+        self.hashes.append(self._hash(frame).to_numpy())
 
     def issue(self) -> Issue | None:
         """The finding, once every batch was added; None when no key is shared."""
         if not self.parts:
             return None
-        keys = pl.concat(self.parts)
+        # Grouping a million strings costs hundreds of MB, a polars group_by of their hashes
+        # still 150 MB; a numpy sort of 32-bit hashes, 4 bytes each. Only the keys whose hash
+        # another key shares are then compared as strings (a collision is sorted out there).
+        hashes = np.concatenate(self.hashes)
+        hashes.sort()
+        repeated = pl.Series("hash", np.unique(hashes[1:][hashes[1:] == hashes[:-1]]), dtype=pl.UInt32)
+        del hashes
+        if not repeated.len():
+            return None
+        found = []
+        for part in self.parts:
+            frame = pl.read_parquet(io.BytesIO(part))
+            found.append(frame.filter(self._hash(frame).is_in(repeated.implode())))
+        keys = pl.concat(found)
         if self.compare is not None:
             keys = keys.with_columns(self.compare.alias("same"))
         else:
