@@ -1,30 +1,32 @@
 """Write a merchant's catalogue back as feeds publishers load as they are: feedcheck's normalised
-CSV and XML, and Google's RSS and tab-separated formats."""
+CSV and XML, and Google's RSS and tab-separated formats.
+
+The feed is checked batch by batch; each batch is normalised and spilled to disk
+(:class:`~feedcheck.write.spill.Spill`); once the last batch tells which fields some product fills,
+every output is written from the spilled batches, one batch at a time. Memory holds one batch."""
 
 from __future__ import annotations
 
 import io
 import os
+import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Literal
 
-import polars as pl
 from pydantic import BaseModel, Field
 
-from feedcheck.checks.base import ITEM, LINE
 from feedcheck.codes import Severity
 from feedcheck.errors import answer_or_refuse, wrong_argument
 from feedcheck.limits import Limits
-from feedcheck.profile import Profile, Tier
-from feedcheck.read.load import source_column
+from feedcheck.profile import Profile
 from feedcheck.read.source import SourceLike
 from feedcheck.report import Report
-from feedcheck.validate import Analysis, MapOption, analyse
+from feedcheck.validate import MapOption, analyse
 from feedcheck.write.canonical import CsvWriter, XmlWriter
 from feedcheck.write.cells import neutralised_counts
 from feedcheck.write.google import GoogleTsvWriter, GoogleWriter, GoogleXmlWriter
-from feedcheck.write.normalise import build_output, extra_names
+from feedcheck.write.spill import Spill
 from feedcheck.write.targets import Sink, Target, check_targets, is_path, open_sink
 from feedcheck.write.writer import BatchWriter
 
@@ -84,41 +86,6 @@ def _check_target(name: str, target: object) -> None:
         raise wrong_argument(name, expected, target)
 
 
-def _drop_mask(analysis: Analysis) -> tuple[pl.Series, pl.DataFrame]:
-    """Records whose mandatory values are missing or invalid, with the reasons."""
-    frame = analysis.frame
-    reasons: list[pl.Expr] = []
-    for spec in analysis.profile.by_tier(Tier.mandatory):
-        if spec.name not in frame.columns:
-            reasons.append(pl.lit(f"{spec.name}: no column"))
-            continue
-        reasons.append(pl.when(pl.col(spec.name).is_null()).then(pl.lit(f"{spec.name}: empty")))
-        for code, mask in analysis.hits.get(spec.name, []):
-            reasons.append(pl.when(pl.lit(mask)).then(pl.lit(f"{spec.name}: {code}")))
-    if not reasons:
-        empty = pl.Series("drop", [False] * frame.height)
-        return empty, frame.select(ITEM).head(0)
-    listed = frame.select(
-        ITEM,
-        LINE,
-        pl.col("id") if "id" in frame.columns else pl.lit(None, dtype=pl.String).alias("id"),
-        pl.concat_list(reasons).list.drop_nulls().alias("reasons"),
-    )
-    drop = listed.get_column("reasons").list.len() > 0
-    return drop, listed.filter(drop)
-
-
-def _extra_columns(analysis: Analysis) -> list[str]:
-    """The source columns no output field holds, in source order: the unmapped ones, and the
-    second and later columns of a field (``TITLE`` beside ``title``: a field takes its value
-    from its first filled column, so theirs are not all written)."""
-    columns = analysis.canonical.columns.values()
-    firsts = {cols[0] for cols in columns if cols}
-    others = {c for cols in columns for c in cols[1:]} - firsts
-    unmapped = set(analysis.mapping.unmapped)
-    return [c for c in analysis.table.columns if c in unmapped or c in others]
-
-
 def _title(source: SourceLike) -> str:
     return Path(os.fspath(source)).name if is_path(source) else "Products"
 
@@ -145,6 +112,7 @@ def convert(
     workers: int = 1,
     sheet: str | None = None,
     today: date | None = None,
+    batch_size: int | None = None,
 ) -> ConvertResult:
     """Write the feed as feedcheck's normalised CSV and/or XML, and/or Google's RSS (``google_xml``)
     and tab-separated (``google_tsv``) feeds. Each target is a path or a binary stream.
@@ -163,7 +131,8 @@ def convert(
     spreadsheet would run as a formula get a leading ``'`` unless ``raw_cells``.
     ``result.report`` is the validation report of the same run; ``result.valid`` says whether it
     has errors; ``today`` decides, as in :func:`~feedcheck.validate`, whether a sale price is the
-    price written. Like :func:`~feedcheck.validate`, raises :class:`feedcheck.FeedError` and nothing
+    price written; ``batch_size`` caps the records checked at once, as in validate (the outputs never
+    depend on it). Like :func:`~feedcheck.validate`, raises :class:`feedcheck.FeedError` and nothing
     else for any input; ``OSError`` when a target cannot be written.
     """
     for name, target in (("csv", csv), ("xml", xml), ("google_xml", google_xml), ("google_tsv", google_tsv)):
@@ -178,8 +147,9 @@ def convert(
         try:
             # Opened first: an unwritable target fails before the feed is read.
             sinks = {option: open_sink(target) for option, target in targets.items() if target is not None}
-            result = _convert(
-                analyse(
+            with tempfile.TemporaryDirectory(prefix="feedcheck-convert-") as folder:
+                spill = Spill(Path(folder), drop_invalid=drop_invalid, keep_extra=keep_extra)
+                analysis = analyse(
                     source,
                     profile=profile,
                     format=format,
@@ -193,13 +163,12 @@ def convert(
                     workers=workers,
                     sheet=sheet,
                     today=today,
-                ),
-                sinks,
-                title=_title(source),
-                drop_invalid=drop_invalid,
-                keep_extra=keep_extra,
-                raw_cells=raw_cells,
-            )
+                    batch_size=batch_size,
+                    sinks=[spill],
+                )
+                result = _write(
+                    analysis.report, spill, sinks, title=_title(source), raw_cells=raw_cells, today=analysis.ctx.today
+                )
         except BaseException:
             for sink in sinks.values():
                 sink.abort()
@@ -211,38 +180,29 @@ def convert(
         return result
 
 
-def _convert(
-    analysis: Analysis, sinks: dict[str, Sink], *, title: str, drop_invalid: bool, keep_extra: bool, raw_cells: bool
+def _write(
+    report: Report, spill: Spill, sinks: dict[str, Sink], *, title: str, raw_cells: bool, today: date
 ) -> ConvertResult:
-    frame = analysis.frame
-    extra = None
-    if keep_extra:
-        others = _extra_columns(analysis)
-        if others:
-            names = extra_names(others, {s.name for s in analysis.profile.fields})
-            raw = analysis.table.frame.select([source_column(c).str.strip_chars().alias(n) for c, n in names.items()])
-            extra = raw.with_columns(pl.when(pl.all().str.len_bytes() > 0).then(pl.all()).name.keep())
-    dropped: list[Dropped] = []
-    if drop_invalid:
-        drop, listed = _drop_mask(analysis)
-        dropped = [Dropped(item=r[0], line=r[1], id=r[2], reasons=r[3]) for r in listed.rows()]
-        frame = frame.filter(~drop)
-        extra = extra.filter(~drop) if extra is not None else None
-    out = build_output(frame, analysis.ctx, extra)
+    """Every output written from the spilled batches, then all of them put in place at once."""
     writers: list[BatchWriter] = []
     for option, sink in sinks.items():
         if option == "--csv":
-            writers.append(CsvWriter(sink, out.multi, raw_cells=raw_cells))
+            writers.append(CsvWriter(sink, spill.multi, raw_cells=raw_cells))
         elif option == "--xml":
-            writers.append(XmlWriter(sink, out.multi))
+            writers.append(XmlWriter(sink, spill.multi))
         elif option == "--google-xml":
-            writers.append(GoogleXmlWriter(sink, out.multi, title=title, today=analysis.ctx.today))
+            writers.append(GoogleXmlWriter(sink, spill.multi, title=title, today=today))
         else:
-            writers.append(GoogleTsvWriter(sink, out.multi, raw_cells=raw_cells, today=analysis.ctx.today))
-    if out.frame.height:
-        # Today one batch; the batched pipeline (#15) calls write() once per batch.
-        for writer in writers:
-            writer.write(out.frame)
+            writers.append(GoogleTsvWriter(sink, spill.multi, raw_cells=raw_cells, today=today))
+    tabular = not raw_cells and any(o in sinks for o in ("--csv", "--google-tsv"))
+    neutralised: dict[str, int] = {}
+    if spill.written:
+        for frame in spill.frames():
+            for writer in writers:
+                writer.write(frame)
+            if tabular:
+                for name, count in neutralised_counts(frame).items():
+                    neutralised[name] = neutralised.get(name, 0) + count
         for writer in writers:  # every output complete before any target is replaced
             writer.finish()
         for writer in writers:
@@ -250,19 +210,17 @@ def _convert(
     else:  # nothing to write: no target is created, emptied or replaced
         for writer in writers:
             writer.abort()
-    report = analysis.report
     google = next((w for w in writers if isinstance(w, GoogleWriter)), None)
-    tabular = not raw_cells and any(o in sinks for o in ("--csv", "--google-tsv"))
     return ConvertResult(
         items=report.items,
-        written=out.frame.height,
-        dropped=dropped,
+        written=spill.written,
+        dropped=[Dropped(item=d.item, line=d.line, id=d.id, reasons=d.reasons) for d in spill.dropped],
         valid=report.valid,
         errors=sum(1 for i in report.issues if i.severity == Severity.error),
         warnings=sum(1 for i in report.issues if i.severity == Severity.warning),
-        fields=out.frame.columns,
-        characters_removed=out.characters_removed,
-        cells_neutralised=neutralised_counts(out.frame) if tabular else {},
+        fields=spill.columns(),
+        characters_removed={k: v for k, v in spill.characters_removed.items() if v},
+        cells_neutralised={k: v for k, v in neutralised.items() if v},
         google_left_out=[
             LeftOut(field=f, values=n, reason=r) for f, (n, r) in (google.left_out.items() if google else [])
         ],

@@ -18,6 +18,7 @@ Kinds of rule (see DESIGN.md, batch-ready):
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -48,7 +49,7 @@ from feedcheck.report.diff import (
     Version,
 )
 from feedcheck.validate import MapOption, analyse
-from feedcheck.write.normalise import build_output
+from feedcheck.write.spill import Spill
 from feedcheck.write.targets import Target, open_sink
 
 KEY = "__key__"
@@ -104,12 +105,14 @@ def normalised_version(
     limits: Limits | None = None,
     workers: int = 1,
     sheet: str | None = None,
+    batch_size: int | None = None,
+    folder: Path,
 ) -> Normalised:
-    """Read, check and normalise one version: the validation pipeline, then the normaliser.
-
-    The one seam to swap when the pipeline streams: anything that gives the report and a
-    LazyFrame of the same columns will do.
+    """Read, check and normalise one version, batch by batch: the normalised batches are spilled
+    to Arrow files in ``folder`` (which must outlive the comparison) and scanned lazily, so memory
+    holds one batch while reading, and what the comparison's joins need while comparing.
     """
+    spill = Spill(folder, positions=True)
     analysis = analyse(
         source,
         profile=profile,
@@ -124,10 +127,10 @@ def normalised_version(
         limits=limits,
         workers=workers,
         sheet=sheet,
+        batch_size=batch_size,
+        sinks=[spill],
     )
-    out = build_output(analysis.frame, analysis.ctx)
-    frame = analysis.frame.select(ITEM, LINE).hstack(out.frame)
-    return Normalised(frame.lazy(), out.frame.columns, out.multi, analysis.report, analysis.profile)
+    return Normalised(spill.lazy(), spill.columns(), spill.multi, analysis.report, analysis.profile)
 
 
 def _old(name: str) -> str:
@@ -439,6 +442,7 @@ def diff(
     sheet: str | None = None,
     limit: int | None = DEFAULT_LIMIT,
     changes: Target | None = None,
+    batch_size: int | None = None,
 ) -> FeedDiff:
     """Compare two versions of a feed, products matched by id.
 
@@ -452,7 +456,9 @@ def diff(
 
     ``limit`` caps the entries listed in ``added``, ``removed`` and ``changed`` (``None``: all;
     the summary's counts are complete either way); ``changes`` (a path or binary stream) gets
-    every change as CSV: ``id,field,old,new,percent,old_line,new_line``.
+    every change as CSV: ``id,field,old,new,percent,old_line,new_line``. Each version is read
+    batch by batch (``batch_size`` as in validate) and its normalised products spilled to a
+    temporary folder: memory holds one batch, then what the joins on the ids need.
 
     Raises :class:`feedcheck.FeedError` when either version cannot be used (its message names
     which), :class:`feedcheck.UsageError` for a bad option, and nothing else for any input.
@@ -475,8 +481,11 @@ def diff(
         limits=limits,
         workers=workers,
         sheet=sheet,
+        batch_size=batch_size,
     )
-    with answer_or_refuse():
-        before = _load(read, old, "old")
-        after = _load(read, new, "new")
+    with answer_or_refuse(), tempfile.TemporaryDirectory(prefix="feedcheck-diff-") as folder:
+        (Path(folder) / "old").mkdir()
+        (Path(folder) / "new").mkdir()
+        before = _load(partial(read, folder=Path(folder) / "old"), old, "old")
+        after = _load(partial(read, folder=Path(folder) / "new"), new, "new")
         return compare(before, after, limit=limit, changes=changes)

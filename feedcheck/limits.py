@@ -15,14 +15,15 @@ class Limits(CheckedModel):
     The defaults read the biggest catalogues merchants send: a 1 GiB upload, 2 GiB once
     decompressed, and at most 100 decompressed bytes per compressed byte past the first 16 MiB
     (real feeds compress 5 to 30 times; a decompression bomb, thousands of times), three million
-    products, 2,000 columns, a million characters in one value, 100 million values held at once
-    (three million products of 33 columns), XML records of 8 MiB.
+    products, 2,000 columns, a million characters in one value, four million values in one batch
+    (a feed is read and checked batch by batch: a wider feed is read in smaller batches, never
+    refused for its width), XML records of 8 MiB.
 
-    Memory follows from them (measured, docs/upload-handler.md): the peak stays under 60 bytes
-    per value (``max_cells``) plus 450 per row (``max_items``) plus 8 per decompressed byte,
-    whatever the feed's shape; for XML, plus up to 35 bytes per byte of the record being read
-    (``max_record_bytes``). Once feeds are checked batch by batch, ``max_cells`` will cap each
-    batch.
+    Memory follows from them (measured, docs/performance.md and docs/upload-handler.md): one
+    batch (at most ``max_cells`` values, and at most 8 MiB of CSV or 5,000 XML records), plus
+    what the feed-level checks keep per product (the keys of the duplicate checks, about 100
+    bytes per product, ``max_items``); for XML, plus up to 35 bytes per byte of the record being
+    read (``max_record_bytes``).
     """
 
     # Strict: a count given as a string or a float, or a flag as a number, is a caller mistake,
@@ -38,10 +39,10 @@ class Limits(CheckedModel):
     max_columns: int = Field(2_000, gt=0, description="distinct columns or XML paths")
     max_field_chars: int = Field(1_000_000, gt=0, description="characters in one value")
     max_cells: int = Field(
-        100_000_000,
+        4_000_000,
         gt=0,
-        description="values held at once: rows (blank lines included) times columns (CSV header columns, or "
-        "distinct XML field paths so far); checked before the rows are parsed",
+        description="values in one batch: rows (blank lines included) times columns (CSV header columns, or "
+        "distinct XML field paths so far); a wider feed is read in smaller batches, never refused for its width",
     )
     max_record_bytes: int = Field(
         8 << 20,

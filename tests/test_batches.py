@@ -1,16 +1,23 @@
-"""Batch sizes are an implementation detail: no result may depend on them."""
+"""Batch sizes are an implementation detail: no result may depend on them.
+
+Every feed below is converted with batches of 1, 2, 3, 7 and 1,000 records, and as the readers
+cut it; the CSV reader also cuts the file into chunks of a few bytes, the XML reader into batches
+of a few records. The report (JSON), its issue rows (as a set: they come batch by batch) and the
+four outputs (bytes) must be identical every time.
+"""
 
 from __future__ import annotations
 
 import io
+import random
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 import feedcheck
-from feedcheck.read import xml_reader as read_xml
-from feedcheck.write import canonical as write
-from tests.conftest import FIXTURES
+from feedcheck.read import csv_reader, xml_reader
+from tests.conftest import CORPUS, FIXTURES
 
 FEEDS = [
     FIXTURES / "xml_products_single_quoted_declaration_repeated_images.xml",
@@ -18,19 +25,129 @@ FEEDS = [
     FIXTURES / "xml_heureka_shopitem_param_blocks.xml",
     FIXTURES / "convert_awkward.csv",
     FIXTURES / "csv_woocommerce_empty_sku_meta_columns.csv",
+    FIXTURES / "csv_unclosed_quote.csv",
+    FIXTURES / "csv_blank_line_between_records.csv",
+    FIXTURES / "csv_semicolon_crlf_trailing_delimiter_and_ragged_row.csv",
+    FIXTURES / "csv_cp1252_french_accents.csv",
+    FIXTURES / "codes" / "encoding-invalid-bytes.csv",
+    FIXTURES / "codes" / "id-duplicate.csv",
+    FIXTURES / "codes" / "csv-unbalanced-quotes.csv",
 ]
+CORPUS_FEEDS = [
+    "woocommerce_sample_products_enhanced_bom.csv",
+    "shopify_products_export_de_variants_image_rows.csv",
+    "google_rss_magento_magmodules_batterijland_bad.xml",
+    "flat_products_xml_nameit_bestseller.xml",
+    "czech_universal_feed_sample.xml",
+]
+SIZES = (1, 2, 3, 7, 1000)
 
 
-def outputs(path: Path) -> tuple[str, bytes, bytes]:
-    csv_out, xml_out = io.BytesIO(), io.BytesIO()
-    result = feedcheck.convert(path, csv=csv_out, xml=xml_out)
-    return result.report.model_dump_json(), csv_out.getvalue(), xml_out.getvalue()
+TODAY = date(2026, 1, 15)
+Result = tuple[str, list[tuple[object, ...]], bytes, bytes, bytes, bytes]
+
+
+def outputs(source: Path | bytes, batch_size: int | None) -> Result:
+    targets = [io.BytesIO() for _ in range(4)]
+    csv_out, xml_out, google_xml, google_tsv = targets
+    result = feedcheck.convert(
+        source,
+        csv=csv_out,
+        xml=xml_out,
+        google_xml=google_xml,
+        google_tsv=google_tsv,
+        batch_size=batch_size,
+        currency="EUR",
+        today=TODAY,
+    )
+    report = feedcheck.validate(source, batch_size=batch_size, currency="EUR", today=TODAY, issue_rows=True)
+    assert report.model_dump_json() == result.report.model_dump_json()
+    rows = sorted((tuple(str(v) for v in row.model_dump().values()) for row in report.issue_rows), key=str)
+    return (result.report.model_dump_json(), rows, *(t.getvalue() for t in targets))  # type: ignore[return-value]
+
+
+def check_invariance(
+    source: Path | bytes,
+    monkeypatch: pytest.MonkeyPatch,
+    sizes: tuple[int, ...] = SIZES,
+    chunks: tuple[int, ...] = (1, 5, 64),
+) -> None:
+    reference = outputs(source, None)
+    for size in sizes:
+        assert outputs(source, size) == reference, f"batch size {size} changed the result"
+    for chunk in chunks:  # CSV chunks of a few bytes; XML batches of that many records
+        monkeypatch.setattr(csv_reader, "CHUNK", chunk)
+        monkeypatch.setattr(xml_reader, "BATCH", chunk)
+        assert outputs(source, None) == reference, f"chunks of {chunk} changed the result"
+    monkeypatch.undo()
 
 
 @pytest.mark.parametrize("path", FEEDS, ids=lambda p: p.name)
 def test_reports_and_outputs_are_the_same_for_every_batch_size(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    reference = outputs(path)
-    for size in (1, 2, 3, 7):
-        monkeypatch.setattr(read_xml, "BATCH", size)
-        monkeypatch.setattr(write, "BATCH", size)
-        assert outputs(path) == reference, f"batch size {size} changed the result"
+    check_invariance(path, monkeypatch)
+
+
+@pytest.mark.parametrize("name", CORPUS_FEEDS)
+def test_corpus_feeds_are_the_same_for_every_batch_size(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = CORPUS / name
+    if not path.is_file():
+        pytest.skip("the corpus is not at ../shared/corpus")
+    check_invariance(path, monkeypatch, chunks=(4096,))  # real feeds: chunks of a few records
+
+
+def generated_csv(n: int, seed: int) -> bytes:
+    """A feed with duplicates far apart, blank lines, ragged rows, bad prices and a late title line."""
+    rng = random.Random(seed)
+    lines = ["id;title;link;image_link;price;gtin;availability"]
+    for i in range(1, n + 1):
+        ident = f"SKU-{rng.randrange(n // 2 + 1)}"
+        price = rng.choice(["19,90 €", "ten euros", "0", "1.299", "", "24.90 EUR"])
+        gtin = rng.choice(["4006381333931", "123", "", "4006381333932"])
+        row = f"{ident};Kettle {i};https://shop.example/p/{i};https://cdn.example/{i}.jpg;{price};{gtin};in stock"
+        if rng.random() < 0.05:
+            row += ";extra"
+        lines.append(row)
+        if rng.random() < 0.03:
+            lines.append("")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def generated_xml(n: int, seed: int) -> bytes:
+    """Records where a field first appears late, repeated elements, an attribute currency."""
+    rng = random.Random(seed)
+    items = []
+    for i in range(1, n + 1):
+        extra = f"<g:gtin>400638133393{rng.randrange(10)}</g:gtin>" if i > n // 2 else ""
+        images = "".join(
+            f"<g:additional_image_link>https://cdn.example/{i}-{k}.jpg</g:additional_image_link>"
+            for k in range(rng.randrange(3))
+        )
+        items.append(
+            f"<item><g:id>P{rng.randrange(n)}</g:id><title>Kettle {i}</title><link>https://shop.example/p/{i}</link>"
+            f"<g:image_link>https://cdn.example/{i}.jpg</g:image_link>{images}"
+            f"<g:price>{rng.choice(['19.90 EUR', 'abc', '5'])}</g:price>{extra}</item>\n"
+        )
+    return (
+        '<?xml version="1.0"?>\n<rss xmlns:g="http://base.google.com/ns/1.0"><channel>\n'
+        + "".join(items)
+        + "</channel></rss>\n"
+    ).encode()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_generated_feeds_are_the_same_for_every_batch_size(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    check_invariance(generated_csv(60, seed), monkeypatch)
+    check_invariance(generated_xml(40, seed), monkeypatch, chunks=(1, 5))
+
+
+def test_a_column_first_seen_after_the_sample_is_mapped_the_same_way(monkeypatch: pytest.MonkeyPatch) -> None:
+    """gtin appears only from record 1,501 on: past the sample of 1,000 records it is mapped by its
+    name alone, and the 1,500 records before it count as empty, in one batch or in many."""
+    feed = generated_xml(3000, 7)
+    report = feedcheck.validate(feed, currency="EUR")
+    gtin = next(f for f in report.fields if f.field == "gtin")
+    assert gtin.column == "gtin"
+    empty = next(i for i in report.issues if i.code == "empty-recommended-value" and i.field == "gtin")
+    assert empty.count == 1500
+    assert [e.item for e in empty.examples] == [1, 2, 3, 4, 5]
+    check_invariance(feed, monkeypatch, sizes=(999, 1001), chunks=(64,))

@@ -162,21 +162,27 @@ def test_the_byte_scan_finds_the_same_records_whatever_its_chunk(data: bytes) ->
 
 @SETTINGS
 @given(csv_bytes, st.integers(1, 3))
-def test_the_lenient_reader_gives_the_same_rows_whatever_its_blocks(data: bytes, width: int) -> None:
-    """Decoded a few bytes at a time and handed to polars a row at a time, or all at once: the same."""
+def test_the_csv_reader_gives_the_same_rows_whatever_its_chunks(data: bytes, width: int) -> None:
+    """Read 3 bytes and one row at a time, or all at once: the same rows, lines, findings, or the
+    same refusal (the fast path and the lenient one alike: the bytes are anything)."""
     from feedcheck.read import csv_reader
+    from feedcheck.read.load import ReadOptions, load
 
-    names = ["a", "b", "c"][:width]
+    feed = b",".join([b"a", b"b", b"c"][:width]) + b"\n" + data
+
+    def read(limits: feedcheck.Limits) -> object:
+        try:
+            table = load(feed, ReadOptions(format="csv", delimiter=",", limits=limits))
+        except feedcheck.FeedError as error:
+            return type(error).__name__, str(error)
+        return table.frame.rows(), table.columns, sorted((i.code, i.count, i.lines) for i in table.issues)
+
+    whole = read(feedcheck.Limits())
+    columns = len(whole[1]) if isinstance(whole, tuple) and isinstance(whole[1], list) else width
+    saved = csv_reader.CHUNK
+    csv_reader.CHUNK = 3
     try:
-        whole = csv_reader._read_lenient(data, ",", names)
-    except csv_reader.NotUtf8:
-        return
-    saved = csv_reader._PIECE, csv_reader._LENIENT_CELLS, csv_reader._LENIENT_ROWS
-    csv_reader._PIECE, csv_reader._LENIENT_CELLS, csv_reader._LENIENT_ROWS = 3, 1, 1
-    try:
-        blocks = csv_reader._read_lenient(data, ",", names)
+        pieces = read(feedcheck.Limits(max_cells=max(columns, 1)))  # a row at a time
     finally:
-        csv_reader._PIECE, csv_reader._LENIENT_CELLS, csv_reader._LENIENT_ROWS = saved
-    assert blocks[0].equals(whole[0])
-    for left, right in zip(blocks[1:], whole[1:], strict=True):
-        assert left.tolist() == right.tolist()
+        csv_reader.CHUNK = saved
+    assert pieces == whole

@@ -8,8 +8,10 @@ of the record's name, and a half over a limit.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 import feedcheck
@@ -24,14 +26,18 @@ def cut_anything(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """Cut every file; record whether each cut was used (True) or fell back (False)."""
     monkeypatch.setattr(split_xml, "MIN_BYTES", 0)
     used: list[bool] = []
-    read = split_xml.read_xml_halves
+    batches, rest = split_xml.SplitReader.batches, split_xml.SplitReader._rest
 
-    def spy(*args: object, **kwargs: object) -> object:
-        table = read(*args, **kwargs)  # type: ignore[arg-type]
-        used.append(table is not None)
-        return table
+    def spy_batches(self: split_xml.SplitReader) -> Iterator[pl.DataFrame]:
+        used.append(True)
+        yield from batches(self)
 
-    monkeypatch.setattr(split_xml, "read_xml_halves", spy)
+    def spy_rest(self: split_xml.SplitReader, skip: int) -> Iterator[pl.DataFrame]:
+        used[-1] = False  # read on in one process: the cut was not used
+        yield from rest(self, skip)
+
+    monkeypatch.setattr(split_xml.SplitReader, "batches", spy_batches)
+    monkeypatch.setattr(split_xml.SplitReader, "_rest", spy_rest)
     return used
 
 

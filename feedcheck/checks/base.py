@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Protocol
 
 import polars as pl
 
 from feedcheck.codes import CODES, ROW_COLUMNS, Example, Issue
 from feedcheck.map.canonical import ITEM, columns_matching, helper
+from feedcheck.map.columns import ColumnMapping
 from feedcheck.profile import FieldSpec, Profile
 from feedcheck.read.csv_reader import LINE
 from feedcheck.read.xml_reader import MULTI_SEP
@@ -62,6 +64,7 @@ class Context:
     # Decided on the first SAMPLE_ITEMS records by checks.price.feed_facts:
     feed_currency: str | None = None  # the one currency the feed names, when it names exactly one
     feed_names_currency: bool = True  # the feed (or the caller) says its currency somewhere
+    facts_decided: bool = False  # the two above are decided (batch by batch: once, on the sample)
 
     def fields_of(self, *kinds: str) -> list[FieldSpec]:
         return [f for f in self.profile.fields if f.kind in kinds and f.name in self.present]
@@ -87,6 +90,8 @@ __all__ = [
     "LINE",
     "MULTI_SEP",
     "ROW_SCHEMA",
+    "BatchSink",
+    "Checked",
     "Context",
     "IssueSink",
     "Outcome",
@@ -119,6 +124,7 @@ class Outcome:
     invalid: dict[str, pl.Series] = field(default_factory=dict)  # field -> items whose value is invalid
     # field -> (code, items) of the rules after which an item cannot be listed (for drop_invalid)
     hits: dict[str, list[tuple[str, pl.Series]]] = field(default_factory=dict)
+    details: dict[tuple[str, str | None], str] = field(default_factory=dict)  # (code, field) -> the message's {detail}
 
 
 def row_columns(code: str, field: str | None, value: pl.Expr, id_expr: pl.Expr) -> list[pl.Expr]:
@@ -134,12 +140,17 @@ def row_columns(code: str, field: str | None, value: pl.Expr, id_expr: pl.Expr) 
     ]
 
 
-def run_rules(frame: pl.DataFrame, rules: list[Rule], sink: IssueSink | None = None) -> Outcome:
-    """One issue per rule that hits, with its first examples; and, when a ``sink`` is given,
-    every hit as an issue row (one per item and rule), handed over in one frame ordered by item.
-
-    Per-item kind: each mask is a function of the item's row, except the id-duplicate rule,
-    whose twins are all in ``frame`` (issue 15 collects its keys across batches)."""
+def run_rules(
+    frame: pl.DataFrame,
+    rules: list[Rule],
+    sink: IssueSink | None = None,
+    room: Callable[[Rule], int] | None = None,
+) -> Outcome:
+    """Every rule over one batch: one issue per rule that hits, with its count and up to
+    ``room(rule)`` examples (:data:`EXAMPLES` by default: a batch need not find the examples an
+    earlier batch already gave); and, when a ``sink`` is given, every hit as an issue row (one
+    per item and rule), handed over in one frame ordered by item. Every mask is a function of its
+    item's row: the rules that need other rows are the collectors (:mod:`.duplicates`)."""
     outcome = Outcome()
     if not rules or frame.height == 0:
         return outcome
@@ -159,17 +170,22 @@ def run_rules(frame: pl.DataFrame, rules: list[Rule], sink: IssueSink | None = N
         value = rule.value if rule.value is not None else pl.col(rule.field)
         # Every value is a function of its own row: computed for the hit rows only (the examples
         # shown, or every hit when a sink wants the issue rows).
-        hit = frame.lazy().filter(pl.lit(mask))
-        if sink is None:
-            hit = hit.head(EXAMPLES)
+        wanted = EXAMPLES if room is None else max(room(rule), 0)
         field_of_row = None if rule.feed_level else rule.field
-        rows = hit.select(row_columns(rule.code, field_of_row, value, id_expr)).collect()
-        if sink is not None:
-            found.append(rows)
-        examples = [
-            Example(item=r[0], line=r[1], id=r[2], value=r[3])
-            for r in rows.head(EXAMPLES).select("item", "line", "id", "value").rows()
-        ]
+        examples: list[Example] = []
+        if sink is not None or wanted:
+            hit = frame.lazy().filter(pl.lit(mask))
+            if sink is None:
+                hit = hit.head(wanted)
+            rows = hit.select(row_columns(rule.code, field_of_row, value, id_expr)).collect()
+            if sink is not None:
+                found.append(rows)
+            examples = [
+                Example(item=r[0], line=r[1], id=r[2], value=r[3])
+                for r in rows.head(wanted).select("item", "line", "id", "value").rows()
+            ]
+        if rule.detail:
+            outcome.details[(rule.code, None if rule.feed_level else rule.field)] = rule.detail
         outcome.issues.append(
             make_issue(
                 rule.code,
@@ -211,3 +227,21 @@ def make_issue(
         message=message,
         examples=examples or [],
     )
+
+
+@dataclass
+class Checked:
+    """One batch after the checks: what a :class:`BatchSink` receives."""
+
+    raw: pl.DataFrame  # the source columns of the batch, as read (plus LINE)
+    frame: pl.DataFrame  # the canonical frame plus the derived helper columns (ITEM, LINE first)
+    outcome: Outcome  # this batch's issues, and the hit masks of the rules that invalidate values
+    ctx: Context
+    mapping: ColumnMapping
+    columns: dict[str, list[str]]  # canonical field -> its source columns, the one used first leading
+
+
+class BatchSink(Protocol):
+    """Receives every checked batch, in order (the spill of ``convert`` and ``diff``)."""
+
+    def batch(self, checked: Checked) -> None: ...

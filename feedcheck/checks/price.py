@@ -315,7 +315,8 @@ def derive_frame(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
         frame = frame.with_columns(
             frame.select("price").join(own, on="price", how="left", maintain_order="left").get_column(_PRICE_OWN)
         )
-    feed_facts(frame.head(SAMPLE_ITEMS), ctx, parsed)
+    if not ctx.facts_decided:  # a frame checked on its own: it is its own sample
+        feed_facts(frame.head(SAMPLE_ITEMS), ctx, parsed)
     for name in names:
         keys = [name, *_context(ctx, name)]
         distinct = frame.select(keys).unique().join(parsed[name], on=name, how="left", nulls_equal=False)
@@ -371,6 +372,17 @@ def _header_currency(ctx: Context, name: str) -> str | None:
     return code.upper() if code and code.upper() in ISO_4217 else None
 
 
+def decide_feed_facts(sample: pl.DataFrame, ctx: Context) -> None:
+    """:func:`feed_facts` on the canonical frame of the first :data:`SAMPLE_ITEMS` records,
+    decided once for a feed checked batch by batch (so that no batch decides them again)."""
+    sample = sample.head(SAMPLE_ITEMS)
+    names = amount_fields(ctx)
+    parsed = {name: _parse_distinct(sample, ctx, name) for name in names}
+    if "currency" in ctx.present:
+        sample = sample.with_columns(_code_of(pl.col("currency")).alias(_CODE))
+    feed_facts(sample, ctx, parsed)
+
+
 def feed_facts(sample: pl.DataFrame, ctx: Context, parsed: dict[str, pl.DataFrame]) -> None:
     """Feed-level facts, decided on the first :data:`SAMPLE_ITEMS` records (``sample``; ``parsed``
     holds each amount field's distinct values parsed), stored on ``ctx``: ``feed_currency``, the one
@@ -388,6 +400,7 @@ def feed_facts(sample: pl.DataFrame, ctx: Context, parsed: dict[str, pl.DataFram
         named.update(sample.get_column(helper("currency", "code")).drop_nulls().unique().to_list())
     ctx.feed_currency = next(iter(named)) if len(named) == 1 else None
     ctx.feed_names_currency = bool(named) or ctx.dialect_currency is not None or ctx.currency is not None
+    ctx.facts_decided = True
 
 
 def _literal(code: str | None) -> pl.Expr:

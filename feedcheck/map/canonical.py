@@ -11,7 +11,7 @@ import polars as pl
 
 from feedcheck.map.columns import ColumnMapping, fold
 from feedcheck.profile import Profile
-from feedcheck.read.load import LINE, Table, source_column
+from feedcheck.read.load import LINE, source_column
 from feedcheck.read.xml_reader import MULTI_SEP
 
 ITEM = "__item__"  # 1-based record number, the first column of the canonical frame
@@ -96,9 +96,14 @@ def _conflict(columns: list[str], dirty: set[str]) -> tuple[pl.Expr, pl.Expr]:
     return differs, shown
 
 
-def build_canonical(table: Table, mapping: ColumnMapping, profile: Profile) -> Canonical:
-    """Select and rename the mapped columns, trimmed, with empty strings as null; where a field
-    has several source columns, the first non-empty one per item.
+def build_canonical(
+    batch: pl.DataFrame, multi: set[str], mapping: ColumnMapping, profile: Profile, first_item: int = 1
+) -> Canonical:
+    """Select and rename the mapped columns of one batch (String columns as read, plus ``LINE``),
+    trimmed, with empty strings as null; where a field has several source columns, the first
+    non-empty one per item. ``multi`` names the source columns some record repeated (XML);
+    ``first_item`` is the 1-based number of the batch's first record. A mapped column the batch
+    does not hold (an XML element none of its records has) is null.
 
     A Google-style ``sale_price`` column becomes a column of its own (``sale_price``), beside
     ``price`` (the column mapped to ``price``, else to ``regular_price``) and ``regular_price``
@@ -110,8 +115,16 @@ def build_canonical(table: Table, mapping: ColumnMapping, profile: Profile) -> C
     used = sorted(
         {c for cols in columns.values() for c in cols} | ({mapping.sale_price} if mapping.sale_price else set())
     )
-    dirty = columns_matching(table.frame, dict.fromkeys(used, _UNTRIMMED))
-    exprs: list[pl.Expr] = [pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(ITEM), pl.col(LINE)]
+    wanted = used + [c for c in mapping.unmapped if c not in used]
+    held = set(batch.columns)
+    absent = [c for c in wanted if c not in held]
+    if absent:
+        batch = batch.with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in absent)
+    dirty = columns_matching(batch, dict.fromkeys(used, _UNTRIMMED))
+    exprs: list[pl.Expr] = [
+        pl.int_range(first_item, first_item + pl.len(), dtype=pl.Int64).alias(ITEM),
+        pl.col(LINE),
+    ]
     several: set[str] = set()
     conflicting: dict[str, list[str]] = {}
     sale = mapping.sale_price
@@ -141,7 +154,7 @@ def build_canonical(table: Table, mapping: ColumnMapping, profile: Profile) -> C
                 value = pl.coalesce([first, *[_clean(c, dirty) for c in cols[1:]]]) if len(cols) > 1 else first
             elif spec.multi and spec.kind == "url":
                 value = _url_list(value)
-            elif spec.kind != "gtin" and not spec.multi and any(c in table.multi for c in columns[spec.name]):
+            elif spec.kind != "gtin" and not spec.multi and any(c in multi for c in columns[spec.name]):
                 # A repeated element for a one-value field (two <shipping>, six <product_type>):
                 # the first value is used, and the report says so.
                 several.add(spec.name)
@@ -173,12 +186,18 @@ def build_canonical(table: Table, mapping: ColumnMapping, profile: Profile) -> C
     taken = {c for cols in columns.values() for c in cols} | {sale}
     fields = {spec.name for spec in profile.fields}
     companions: dict[str, str] = {}
+    by_fold: dict[str, str] = {}  # folded name -> the first unmapped column of that name
+    for c in mapping.unmapped:
+        if c not in taken:
+            by_fold.setdefault(fold(c), c)
     for name in companion_names(profile):
-        source = next((c for c in mapping.unmapped if c not in taken and fold(c) == name), None)
+        source = by_fold.get(name)
+        if source is not None and source in taken:
+            source = None
         if source is not None and name not in fields:
             companions[name] = source
             taken.add(source)
             exprs.append(_clean(source, dirty | {source}).alias(name))
             columns[name] = [source]
-    frame = table.frame.select(exprs)
+    frame = batch.select(exprs)
     return Canonical(frame, columns, several, conflicting, companions)

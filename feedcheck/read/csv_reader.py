@@ -1,21 +1,31 @@
-"""Read delimited text into a DataFrame of strings, with the line where each record starts.
+"""Read delimited text batch by batch: frames of strings, with the line where each record starts.
 
-polars parses the cells; it gives no positions, so a vectorised byte scan (numpy masks over
-the whole buffer) finds where each record starts, how many fields it has, and which lines are
-blank. When the two disagree (quotes that do not pair up as RFC 4180 wants), the file is read
-again by Python's lenient ``csv`` module and the irregularity is reported.
+The feed arrives as UTF-8 bytes (the loader decodes other encodings on the way). It is cut into
+chunks of whole records: a chunk ends after a newline preceded by an even number of quote
+characters since the start of the file (doubled quotes inside a cell keep the parity). polars
+parses each chunk; it gives no positions, so a vectorised byte scan (numpy masks over the chunk)
+finds where each record starts, how many fields it has, and which lines are blank.
+
+Where the two disagree (quotes that do not pair up as RFC 4180 wants, or a record that never
+ends), the rest of the file, from the start of that chunk, is read by Python's lenient ``csv``
+module, still a block of rows at a time, and the irregularity is reported. Nothing but the
+current chunk and the aggregates of the structural findings is held: memory does not grow with
+the file, and a chunk holds at most ``Limits.max_cells`` values (a wide file is read in smaller
+chunks, never refused for its width).
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import itertools
 import re
+import threading
 from array import array
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 import numpy as np
 import polars as pl
@@ -47,14 +57,48 @@ class RawIssue:
     rows: pl.DataFrame | None = None
 
 
-@dataclass
-class CsvTable:
-    frame: pl.DataFrame  # one String column per header name, plus LINE (Int64)
-    columns: list[str]  # header names as the merchant wrote them (made unique)
-    issues: list[RawIssue]
-    header_line: int = 1  # 1-based line of the header record
-    above: list[str] = field(default_factory=list)  # non-blank lines above the header, as written
-    truncated: bool = False  # Limits.partial: the records after the first max_items were not read
+EXAMPLE_LINES = 20  # lines kept per structural finding
+
+
+class Findings:
+    """Structural findings merged across chunks: per code, the count and the first lines; and
+    the rows of every line counted since the last :meth:`drain` (for the issue rows, which the
+    pipeline hands on batch by batch rather than hold)."""
+
+    def __init__(self) -> None:
+        self._by_code: dict[str, RawIssue] = {}
+        self._rows: list[tuple[str, pl.DataFrame]] = []
+
+    def add(
+        self,
+        code: str,
+        lines: list[int],
+        count: int,
+        values: list[str] | None = None,
+        rows: pl.DataFrame | None = None,
+    ) -> None:
+        found = self._by_code.get(code)
+        if found is None:
+            found = self._by_code[code] = RawIssue(code, [], 0, [])
+        room = EXAMPLE_LINES - len(found.lines)
+        if room > 0:
+            found.lines += lines[:room]
+            found.values += (values or [])[:room]
+        found.count += count
+        if rows is not None and rows.height:
+            self._rows.append((code, rows))
+
+    def __contains__(self, code: str) -> bool:
+        return code in self._by_code
+
+    def issues(self) -> list[RawIssue]:
+        return list(self._by_code.values())
+
+    def drain(self) -> list[tuple[str, pl.DataFrame]]:
+        """The rows (columns ``line``, and ``value`` where the finding has one) of the lines
+        counted since the last call, per code; emptied."""
+        rows, self._rows = self._rows, []
+        return rows
 
 
 @dataclass
@@ -193,7 +237,7 @@ def _header_names(raw: str, delimiter: str) -> list[str]:
     return next((row for row, _ in _python_rows(raw, delimiter)), [])
 
 
-def unique_names(names: list[str], line: int, issues: list[RawIssue]) -> list[str]:
+def unique_names(names: list[str], line: int, issues: list[RawIssue] | Findings) -> list[str]:
     """Header names trimmed and made unique: an empty one becomes ``column_<position>``, a repeated
     one ``<name> (2)``, ``(3)`` ...; a name made up never takes one the header holds itself.
 
@@ -224,153 +268,55 @@ def unique_names(names: list[str], line: int, issues: list[RawIssue]) -> list[st
             name = made_up(name, plain=False)
         taken.add(name)
         out.append(name)
+    found: list[RawIssue] = []
     if empty_positions:
-        issues.append(RawIssue("csv-empty-header", [line], len(empty_positions), empty_positions))
+        found.append(RawIssue("csv-empty-header", [line], len(empty_positions), empty_positions))
     if duplicates:
-        issues.append(RawIssue("csv-duplicate-header", [line], len(duplicates), sorted(set(duplicates))))
+        found.append(RawIssue("csv-duplicate-header", [line], len(duplicates), sorted(set(duplicates))))
+    for issue in found:
+        if isinstance(issues, Findings):
+            issues.add(issue.code, issue.lines, issue.count, issue.values)
+        else:
+            issues.append(issue)
     return out
 
 
-def _too_many(limits: Limits, columns: int, rows: int) -> LimitExceededError:
-    if rows >= limits.max_items and not limits.partial:
-        return LimitExceededError(f"The feed has over {limits.max_items:,} records, the limit.")
-    return cells_refusal(limits, columns, rows)
-
-
-def _header_record(text_utf8: bytes, delimiter: str, header_line: int, forced: bool) -> tuple[int, int, list[str]]:
-    """Where the header starts when it is not on the first non-blank line: (byte offset, lines
-    before it, the non-blank lines above it as written). Looked for in the first chunk only (a
-    title line sits at the top). A ``forced`` header line that starts no record is a
-    :class:`UsageError`; a guessed one falls back to the first non-blank record."""
-    sc = scan(text_utf8[:_CHUNK], delimiter)
-    keep = ~sc.blank
-    if not keep.any():
-        raise MalformedFeedError("The file holds no header row and no records.")
-    first = int(np.argmax(keep))
-    at = np.flatnonzero((sc.lines == header_line) & keep)
-    if at.size:
-        first = int(at[0])
-    elif forced:
-        last = int(sc.lines[-1]) if len(sc.lines) else 0
-        where = (
-            f"the file's records start on lines 1 to {last:,}"
-            if header_line <= last
-            else (f"the file's last record starts on line {last:,}")
-        )
-        raise UsageError(f"The header line {header_line} starts no record: {where}.")
-    start = int(sc.starts[first])
-    skipped = text_utf8[:start].decode("utf-8", errors="replace").lstrip("\ufeff")
-    above = [line.strip()[:200] for line in re.split(r"\r\n|\r|\n", skipped) if line.strip()]
-    return start, int(sc.lines[first]) - 1, above
-
-
-def read_csv(
-    text_utf8: bytes, delimiter: str, limits: Limits, header_line: int | None = None, *, forced: bool = False
-) -> CsvTable:
-    """Parse UTF-8 bytes (BOM already removed) into strings, reporting structure problems.
-
-    The header is the record starting on ``header_line`` (1-based), else the first non-blank
-    record; the lines above it hold no record and are returned in ``CsvTable.above``. A
-    ``forced`` header line that starts no record is a :class:`UsageError`; a guessed one falls
-    back to the first non-blank record.
-
-    The header's columns are counted first; the byte scan then refuses the file as soon as it
-    holds more rows than ``Limits.max_cells`` allows for that many columns (or more than
-    ``max_items``) before polars parses it: the memory is bounded before it is spent. With
-    ``Limits.partial``, the scan stops after the first ``max_items`` records."""
-    issues: list[RawIssue] = []
-    if b"\n" not in text_utf8 and b"\r" in text_utf8:
-        # Classic Mac line ends (Excel for Mac "CSV (Macintosh)"): one CR per line.
-        text_utf8 = text_utf8.replace(b"\r", b"\n")
-    above: list[str] = []
-    if header_line not in (None, 1):
-        start, offset, above = _header_record(text_utf8, delimiter, header_line, forced)
-        text_utf8 = text_utf8[start:]
-    else:
-        blank = _LEADING_BLANK_LINES.match(text_utf8)
-        skipped = blank.end() if blank else 0
-        if skipped == len(text_utf8):
-            raise MalformedFeedError("The file holds no header row and no records.")
-        offset = text_utf8.count(b"\n", 0, skipped)
-        if skipped:  # blank lines before the header: read from the header on
-            text_utf8 = text_utf8[skipped:]
-    header = scan(text_utf8, delimiter, stop_after=1)
-    columns = int(header.fields[0])
-    if columns > limits.max_columns:
-        raise LimitExceededError(f"The header has {columns:,} columns, over the limit of {limits.max_columns:,}.")
-    rows = limits.max_cells // columns  # rows after the header that the cell cap allows
-    if not limits.partial:
-        rows = min(rows, limits.max_items)
-    stop = 1 + limits.max_items if limits.partial else None
-    # Every newline may end a record (fewer do: some sit inside quoted cells); counting them costs
-    # next to nothing. Only a file that could hold more rows than the limits allow is scanned
-    # before polars parses it, so that polars never holds what will be refused.
-    could_exceed = text_utf8.count(b"\n") > rows
-    if len(text_utf8) <= _CHUNK or limits.partial or could_exceed:
-        try:
-            sc = scan(text_utf8, delimiter, most=1 + rows, stop_after=stop)
-        except TooManyRecords:
-            raise _too_many(limits, columns, rows) from None
-        if sc.truncated:
-            text_utf8 = text_utf8[: int(sc.ends[-1])]
-        sc.lines = sc.lines + offset
-        table = _read_scanned(text_utf8, delimiter, limits, sc, issues)
-        table.truncated = sc.truncated
-        table.above = above
-        return table
-    # A big file within the limits: the byte scan runs in a second thread while polars parses
-    # (both release the GIL).
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = pool.submit(scan, text_utf8, delimiter, most=1 + rows)
-        names = _header(text_utf8, header, delimiter, [])
-        frame = _polars_read(text_utf8, delimiter, names)
-        try:
-            sc = pending.result()
-        except TooManyRecords:
-            raise _too_many(limits, columns, rows) from None
-    sc.lines = sc.lines + offset
-    table = _read_scanned(text_utf8, delimiter, limits, sc, issues, frame)
-    table.above = above
-    return table
-
-
 def cells_refusal(limits: Limits, columns: int, rows: int) -> LimitExceededError:
-    """The refusal of a feed holding more values than ``Limits.max_cells``."""
+    """The refusal of a record holding more values than ``Limits.max_cells`` allows at once."""
     return LimitExceededError(
         f"The feed has over {rows:,} rows of {columns:,} columns: more than {limits.max_cells:,} values, "
         "the limit feedcheck holds at once; split the feed or raise the limit."
     )
 
 
-def _header(text_utf8: bytes, sc: _Scan, delimiter: str, issues: list[RawIssue]) -> list[str]:
-    try:
-        header_raw = text_utf8[int(sc.starts[0]) : int(sc.ends[0])].decode("utf-8").rstrip("\r").lstrip("\ufeff")
-    except UnicodeDecodeError:
-        raise NotUtf8 from None
-    return unique_names(_header_names(header_raw, delimiter), int(sc.lines[0]), issues)
-
-
-# polars decompresses what starts like gzip, zlib or zstd data; a text that happens to start so
-# ("x^..." is a zlib header) is read by the lenient reader instead.
+# polars decompresses what starts like gzip, zlib or zstd data; a chunk of text that happens to
+# start so ("x^..." is a zlib header) gets a blank line in front, which the reader drops.
 _COMPRESSED = (b"\x1f\x8b", b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda", b"\x28\xb5\x2f\xfd")
 
+CHUNK = 8 << 20  # bytes of records parsed at once (fewer lines when rows are wide: see _lines)
+# A record longer than this without an even-parity line end means the quotes do not pair up
+# (a stray or unclosed quote): the rest is read leniently.
+LONGEST_RECORD = 32 << 20
+# Lines parsed at once: a line costs about 200 bytes of rows and scan arrays however short it is,
+# so that a chunk of 8 MiB of blank lines would take 1.6 GB at once.
+LINES = 100_000
+READ = 256 << 10  # bytes read at once
 
-def _polars_read(text_utf8: bytes, delimiter: str, names: list[str], rows: int | None = None) -> pl.DataFrame | None:
-    """polars' parse (at most ``rows`` records), or None when it cannot parse the file (quotes
-    out of place)."""
-    if text_utf8.startswith(_COMPRESSED):
-        return None
+
+def _polars_read(chunk: bytes, delimiter: str, names: list[str]) -> pl.DataFrame | None:
+    """polars' parse of a chunk of whole records (no header), or None when it cannot parse it
+    (quotes out of place). Raises NotUtf8 when the chunk is not UTF-8."""
     try:
         return pl.read_csv(
-            text_utf8,
+            chunk,
             separator=delimiter,
             quote_char='"',
-            has_header=True,
-            new_columns=names,
-            infer_schema=False,
+            has_header=False,
+            schema=dict.fromkeys(names, pl.String()),
+            extra_columns="ignore",
+            missing_columns="insert",
             truncate_ragged_lines=True,
             raise_if_empty=False,
-            n_rows=rows,
         )
     except pl.exceptions.ComputeError as exc:
         # Only polars' own message: the text of other errors quotes the data, which may say "utf-8".
@@ -381,179 +327,513 @@ def _polars_read(text_utf8: bytes, delimiter: str, names: list[str], rows: int |
         return None
 
 
-_UNREAD = pl.DataFrame()
+class _Chained(io.RawIOBase):
+    """Bytes already read, then the rest of a stream, as one stream (for the lenient reader)."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self._head = memoryview(head)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if self._head.nbytes:
+            n = min(len(buffer), self._head.nbytes)
+            buffer[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = self._rest.read(len(buffer))
+        if not data:
+            return 0
+        buffer[: len(data)] = data
+        return len(data)
 
 
-def _read_scanned(
-    text_utf8: bytes,
-    delimiter: str,
-    limits: Limits,
-    sc: _Scan,
-    issues: list[RawIssue],
-    frame: pl.DataFrame | None = _UNREAD,
-) -> CsvTable:
-    try:
-        header_raw = text_utf8[int(sc.starts[0]) : int(sc.ends[0])].decode("utf-8").rstrip("\r").lstrip("\ufeff")
-    except UnicodeDecodeError:
-        raise NotUtf8 from None
-    header_line = int(sc.lines[0])
-    names = unique_names(_header_names(header_raw, delimiter), header_line, issues)
-    if frame is not _UNREAD and frame is not None and frame.columns != names:
-        frame = None  # the header the parallel read assumed was not the real one
-    if len(names) > limits.max_columns:
-        raise LimitExceededError(f"The header has {len(names):,} columns, over the limit of {limits.max_columns:,}.")
-    n_records = len(sc.starts) - 1
-    if n_records > limits.max_items and not limits.partial:
-        raise LimitExceededError(f"The feed has over {limits.max_items:,} records, the limit.")
-    if sc.unclosed_quote:
-        issues.append(RawIssue("csv-unbalanced-quotes", [int(sc.lines[-1])], 1))
-        frame = None
-    elif frame is _UNREAD:
-        frame = _polars_read(text_utf8, delimiter, names)
-    if frame is not None and (frame.height != n_records or frame.width != len(names)):
-        frame = None
-    lines = sc.lines[1:]
-    fields = sc.fields[1:]
-    blank = sc.blank[1:].copy()
-    used_lenient = frame is None
-    if frame is None:
-        frame, lines, fields, blank = _read_lenient(text_utf8, delimiter, names)
-        if not sc.unclosed_quote and not text_utf8.startswith(_COMPRESSED):
-            # Quotes pair up in number but not in place: name the first record where the
-            # byte scan and the lenient reader part ways.
-            scanned = sc.lines[1:]
-            common = min(len(scanned), len(lines))
-            differ = np.flatnonzero(scanned[:common] != lines[:common])
-            at = (
-                int(lines[differ[0] - 1]) if differ.size and differ[0] else int(lines[0]) if len(lines) else header_line
-            )
-            issues.append(RawIssue("csv-unbalanced-quotes", [at], 1))
-    frame = frame.with_columns(pl.Series(LINE, lines, dtype=pl.Int64))
-    expected = len(names)
-    if expected > 1 and not used_lenient:
-        # A line of spaces is a blank line too: it has no delimiter, so only one-field
-        # records need a look.
-        starts, ends = sc.starts[1:], sc.ends[1:]
-        for i in np.flatnonzero(~blank & (fields == 1) & (ends - starts <= 256)):
-            if not text_utf8[int(starts[i]) : int(ends[i])].strip():
-                blank[i] = True
-    data_rows = ~blank
-    trailing = np.zeros(len(fields), dtype=bool)
-    if not used_lenient:
-        arr = np.frombuffer(text_utf8, dtype=np.uint8)
-        ends = sc.ends[1:]
-        last = np.maximum(ends - 1, 0)
-        last = np.where((arr[last] == 13) & (last > 0), last - 1, last) if len(arr) else last
-        trailing = data_rows & (fields == expected + 1) & (arr[last] == ord(delimiter)) if len(arr) else trailing
-    if trailing.any():
-        hits = np.flatnonzero(trailing)
-        every = pl.DataFrame({"line": lines[hits]}, schema={"line": pl.Int64})
-        issues.append(
-            RawIssue("csv-trailing-delimiter", [int(lines[i]) for i in hits[:20]], int(hits.size), rows=every)
-        )
-    ragged = np.flatnonzero(data_rows & (fields != expected) & ~trailing)
-    if ragged.size:
-        issues.append(
-            RawIssue(
-                "csv-ragged-row",
-                [int(lines[i]) for i in ragged[:20]],
-                int(ragged.size),
-                [f"{int(fields[i])} fields" for i in ragged[:20]],
-                rows=pl.DataFrame({"line": lines[ragged], "fields": fields[ragged]}).select(
-                    pl.col("line").cast(pl.Int64), (pl.col("fields").cast(pl.String) + " fields").alias("value")
-                ),
-            )
-        )
-    if blank.any():
-        # Blank lines after the last record are just the end of the file: not reported.
-        last_record = int(np.flatnonzero(data_rows)[-1]) if data_rows.any() else -1
-        blanks = np.flatnonzero(blank[: last_record + 1])
-        if blanks.size:
-            every = pl.DataFrame({"line": lines[blanks]}, schema={"line": pl.Int64})
-            issues.append(
-                RawIssue("csv-blank-line", [int(lines[i]) for i in blanks[:20]], int(blanks.size), rows=every)
-            )
-        frame = frame.filter(pl.Series(data_rows))
-    return CsvTable(frame, names, issues, header_line)
+def _text_lines(text: io.TextIOBase, limit: int, found_cr: list[bool]) -> Iterator[str]:
+    """Physical lines of a text stream, each with its ``\\n``, bare CRs replaced by a stand-in
+    (Python's csv module would end a line there; polars and the byte scan do not); ``found_cr``
+    says whether there were any. A line longer than ``limit`` characters is refused before it is
+    held whole."""
+    pending = ""
+    while True:
+        block = text.read(1 << 16)
+        if not block:
+            if pending:
+                hidden = _BARE_CR.sub(_CR_STANDIN, pending)
+                found_cr[0] = found_cr[0] or hidden != pending
+                yield hidden
+            return
+        pending += block
+        cut = pending.rfind("\n")
+        if cut < 0:
+            if len(pending) > limit:
+                raise LimitExceededError(
+                    f"A line of the file holds over {limit:,} characters, over the limit for one value."
+                )
+            continue
+        lines, pending = pending[: cut + 1], pending[cut + 1 :]
+        if "\r" in lines:
+            hidden = _BARE_CR.sub(_CR_STANDIN, lines)
+            found_cr[0] = found_cr[0] or hidden != lines
+            lines = hidden
+        yield from io.StringIO(lines, newline="")
 
 
-_PIECE = 1 << 20  # bytes decoded at a time by the lenient reader
-# Rows the lenient reader holds as Python strings before handing them to polars: about this many
-# cells (a few tens of MB), and at least _LENIENT_ROWS rows (each polars column has a fixed cost).
-_LENIENT_CELLS = 250_000
-_LENIENT_ROWS = 1_000
+class _Utf8Errors:
+    """Counts the invalid byte runs the lenient reader decodes as Windows-1252."""
+
+    local = threading.local()
 
 
-def _lenient_lines(buf: bytes, found_cr: list[bool]) -> Iterator[str]:
-    """The lines of ``buf``, decoded a piece at a time (each piece ends after a newline), with
-    bare CRs hidden behind :data:`_CR_STANDIN`; ``found_cr`` says whether there were any."""
-    start, size = 0, len(buf)
-    while start < size:
-        end = buf.find(b"\n", min(start + _PIECE, size) - 1)
-        end = size if end < 0 else end + 1
+def _lenient_errors(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    bad = exc.object[exc.start : exc.end]
+    _Utf8Errors.local.count = getattr(_Utf8Errors.local, "count", 0) + len(bad)
+    return bytes(bad).decode("cp1252", errors="replace"), exc.end
+
+
+codecs.register_error("feedcheck-cp1252-lenient", _lenient_errors)
+
+
+def chunk_size(limits: Limits) -> int:
+    """Bytes per chunk: :data:`CHUNK`. The values of a chunk are capped by its lines instead
+    (``Limits.max_cells`` divided by the header's columns, see ``CsvReader._lines``): a cap on
+    bytes alone would cut narrow feeds into needlessly many batches."""
+    del limits
+    return CHUNK
+
+
+class CsvReader:
+    """Stream the records of delimited text (UTF-8 bytes) as frames of strings.
+
+    ``batches()`` yields frames with one String column per header name (``columns``, made unique)
+    plus :data:`LINE` (Int64, the 1-based line where the record starts); blank lines are left out.
+    ``findings`` holds the structural issues (ragged rows, blank lines, quotes ...) found so far,
+    with their first lines; ``records`` the records read; ``partial`` whether the item limit
+    stopped the reading (``Limits.partial``). ``header_line`` and ``above`` say where the header
+    was and what was above it.
+
+    ``header_line`` is the 1-based line of the header (lines above it are skipped); None takes the
+    first non-blank line; a ``forced`` header line that starts no record is a :class:`UsageError`,
+    a guessed one falls back to the first non-blank record. ``chunk`` overrides the chunk size in
+    bytes (tests cut feeds in pieces as small as one byte: no result depends on it).
+
+    Raises :class:`LimitExceededError` (items, columns), :class:`MalformedFeedError` (no header).
+    """
+
+    def __init__(
+        self,
+        stream: BinaryIO,
+        delimiter: str,
+        limits: Limits,
+        *,
+        header_line: int | None = None,
+        forced: bool = False,
+        chunk: int | None = None,
+    ) -> None:
+        self._stream = stream
+        self.delimiter = delimiter
+        self._limits = limits
+        self._wanted_header = header_line
+        self._forced = forced
+        self._chunk = chunk
+        self._size = chunk or CHUNK  # bytes read at a time: chunk_size() once the header is known
+        self.findings = Findings()
+        self.columns: list[str] = []
+        self.header_line = 0
+        self.above: list[str] = []
+        self.records = 0
+        self.partial = False
+        # Blank lines not yet followed by a record: with none between them, they are the
+        # lines first .. first + count - 1.
+        self._pending_blank_first = 0
+        self._pending_blank_count = 0
+        self._blank_seen = 0  # blank lines so far: rows too, for the item limit
+        self._carry = b""
+        self._lines = LINES  # lines per chunk: fewer for wide rows, see batches()
+
+    # ---- chunks of whole records ----------------------------------------------------------------
+
+    def _chunks(self) -> Iterator[tuple[bytes, int, bool]]:
+        """(chunk, lines before it, complete): chunks of whole records, of about ``self._size``
+        bytes or ``self._lines`` lines, whichever comes first (read :data:`READ` bytes at a time,
+        so that the arrays of line ends stay small even for a flood of blank lines).
+        ``complete`` is False for a tail whose quotes never pair up (no even-parity line end within
+        :data:`LONGEST_RECORD`, or none before the end of the file). The bytes read past the last
+        chunk wait in ``self._carry``: the lenient reader takes them over."""
+        carry_quotes = 0  # quote characters in the carry
+        carry_newlines = 0  # line ends in the carry
+        lines_before = 0
+        parts: list[bytes] = []  # whole records read, not yet handed on
+        part_bytes = part_lines = 0
+        while True:
+            data = self._stream.read(min(self._size, READ))
+            if not data:
+                if parts:
+                    yield (parts[0] if len(parts) == 1 else b"".join(parts)), lines_before, True
+                    lines_before += part_lines
+                if self._carry:
+                    tail, self._carry = self._carry, b""
+                    yield tail, lines_before, carry_quotes % 2 == 0
+                return
+            arr = np.frombuffer(data, dtype=np.uint8)
+            newlines = np.flatnonzero(arr == 10)
+            quotes = np.flatnonzero(arr == 34)
+            parity = (np.searchsorted(quotes, newlines) + carry_quotes) & 1
+            good = newlines[parity == 0] if newlines.size else newlines
+            if good.size:
+                cut = int(good[-1]) + 1
+                parts.append(self._carry + data[:cut] if self._carry else data[:cut])
+                self._carry = data[cut:]
+                before = int(np.count_nonzero(newlines < cut))
+                part_bytes += len(parts[-1])
+                part_lines += carry_newlines + before
+                carry_quotes = int(np.count_nonzero(quotes >= cut))
+                carry_newlines = int(newlines.size) - before
+                if part_bytes >= self._size or part_lines >= self._lines:
+                    # Everything read is in the parts or the carry: the lenient reader, should
+                    # it take over from this chunk, goes on with the carry.
+                    yield (parts[0] if len(parts) == 1 else b"".join(parts)), lines_before, True
+                    lines_before += part_lines
+                    parts, part_bytes, part_lines = [], 0, 0
+            else:
+                self._carry += data
+                carry_quotes += int(quotes.size)
+                carry_newlines += int(newlines.size)
+                if len(self._carry) > LONGEST_RECORD:
+                    if parts:
+                        yield (parts[0] if len(parts) == 1 else b"".join(parts)), lines_before, True
+                        lines_before += part_lines
+                        parts = []
+                    tail, self._carry = self._carry, b""
+                    yield tail, lines_before, False
+                    return
+
+    # ---- batches ---------------------------------------------------------------------------------
+
+    def batches(self) -> Iterator[pl.DataFrame]:
+        first = True
+        chunks = self._chunks()
+        for chunk, lines_before, complete in chunks:
+            if first:
+                # The header line the sniffer found in the head may lie past a small first chunk.
+                wanted = self._wanted_header or 0
+                while complete and lines_before + chunk.count(b"\n") < wanted:
+                    more = next(chunks, None)
+                    if more is None:
+                        break
+                    chunk, complete = chunk + more[0], more[2]
+                chunk, lines_before = self._read_header(chunk, lines_before)
+                first = False
+                if self._chunk is None:
+                    self._size = chunk_size(self._limits)
+                self._lines = max(1, min(LINES, self._limits.max_cells // max(len(self.columns), 1)))
+                if not chunk:
+                    continue
+            frame = self._fast(chunk, lines_before) if complete else None
+            if frame is None:
+                yield from self._lenient(chunk, lines_before, complete)
+                return
+            # A chunk holds at most as many values as bytes; a cap below the smallest chunk still
+            # holds: the frame is handed on in slices (views, no copy) of at most max_cells values.
+            rows = max(1, self._limits.max_cells // max(len(self.columns), 1))
+            for start in range(0, frame.height, rows):
+                yield frame.slice(start, rows)
+            if self.partial:
+                return
+        if first:
+            raise MalformedFeedError("The file holds no header row and no records.")
+
+    def _read_header(self, chunk: bytes, lines_before: int) -> tuple[bytes, int]:
+        """Find the header in the first chunk; return the rest of the chunk and its line offset."""
+        sc = scan(chunk, self.delimiter)
+        lines = sc.lines + lines_before
+        usable = ~sc.blank
+        if not usable.any():
+            raise MalformedFeedError("The file holds no header row and no records.")
+        at = int(np.argmax(usable))
+        wanted = self._wanted_header
+        if wanted is not None:
+            found = np.flatnonzero((lines == wanted) & usable)
+            if found.size:
+                at = int(found[0])
+            elif self._forced:
+                last = int(lines[-1]) if len(lines) else 0
+                where = (
+                    f"the file's records start on lines 1 to {last:,}"
+                    if wanted <= last
+                    else (f"the file's last record starts on line {last:,}")
+                )
+                raise UsageError(f"The header line {wanted} starts no record: {where}.")
+        start = int(sc.starts[at])
+        if start:  # lines above the header: a title an export tool wrote, or blank lines
+            skipped = chunk[:start].decode("utf-8", errors="replace").lstrip("\ufeff")
+            self.above = [line.strip()[:200] for line in re.split(r"\r\n|\r|\n", skipped) if line.strip()]
+        raw = chunk[start : int(sc.ends[at])]
+        self.header_line = int(lines[at])
         try:
-            text = buf[start:end].decode("utf-8")
-        except UnicodeDecodeError:
-            raise NotUtf8 from None
-        if "\r" in text:
-            hidden = _BARE_CR.sub(_CR_STANDIN, text)
-            found_cr[0] = found_cr[0] or hidden != text
-            text = hidden
-        yield from io.StringIO(text, newline="")
-        start = end
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:  # a header typed in another program: its stray bytes reported
+            from feedcheck.read.sniff import decode_with_fallback
 
+            text, _, count = decode_with_fallback(raw)
+            self._bad_bytes([self.header_line], count)
+        self.columns = unique_names(
+            _header_names(text.rstrip("\r").lstrip("\ufeff"), self.delimiter), self.header_line, self.findings
+        )
+        if len(self.columns) > self._limits.max_columns:
+            raise LimitExceededError(
+                f"The header has {len(self.columns):,} columns, over the limit of {self._limits.max_columns:,}."
+            )
+        if len(self.columns) > self._limits.max_cells:
+            raise cells_refusal(self._limits, len(self.columns), 1)
+        cut = int(sc.ends[at]) + 1
+        rest = chunk[cut:] if cut < len(chunk) else b""
+        return rest, lines_before + chunk.count(b"\n", 0, cut)
 
-def _read_lenient(
-    buf: bytes, delimiter: str, names: list[str]
-) -> tuple[pl.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
-    """Slow path for files whose quotes do not pair up: Python's csv module, row by row.
+    def _count(self, records: int) -> int:
+        """Records of this batch to keep under the item limit (all, or fewer for a partial report)."""
+        room = self._limits.max_items - self.records
+        if records > room:
+            if not self._limits.partial:
+                raise LimitExceededError(f"The feed has over {self._limits.max_items:,} records, the limit.")
+            self.partial = True
+            records = max(room, 0)
+        self.records += records
+        return records
 
-    Its cost is held near the fast path's: the text is decoded a piece at a time, and the rows
-    are handed to polars a block of rows at a time (:data:`_LENIENT_CELLS`), transposed by
-    ``zip_longest`` rather than cell by cell, so that only one block is ever held as Python
-    strings."""
-    width = len(names)
-    block_rows = max(_LENIENT_ROWS, _LENIENT_CELLS // max(width, 1))
-    found_cr = [False]
-    reader = csv.reader(_lenient_lines(buf, found_cr), delimiter=delimiter, quotechar='"', strict=False)
-    frames: list[pl.DataFrame] = []
-    block: list[list[str]] = []
-    lines = array("q")
-    counts = array("q")
-    blanks = array("b")
+    def _fast(self, chunk: bytes, lines_before: int) -> pl.DataFrame | None:
+        """One chunk through polars and the byte scan; None when they disagree."""
+        shifted = chunk.startswith(_COMPRESSED)
+        if shifted:  # a blank line in front keeps polars from reading it as compressed data
+            chunk, lines_before = b"\n" + chunk, lines_before - 1
+        try:
+            frame = _polars_read(chunk, self.delimiter, self.columns)
+            utf8 = chunk
+        except NotUtf8:
+            utf8 = self._repair(chunk, lines_before)
+            frame = _polars_read(utf8, self.delimiter, self.columns)
+        if frame is None:
+            return None
+        sc = scan(utf8, self.delimiter)
+        if frame.height != len(sc.starts) or frame.width != len(self.columns):
+            return None
+        lines = sc.lines + lines_before
+        blank = sc.blank.copy()
+        if shifted:
+            blank[0] = False  # not a line of the file: dropped below, never reported
+        fields = sc.fields
+        expected = len(self.columns)
+        if expected > 1:
+            # A line of spaces is a blank line too: it has no delimiter, so only one-field
+            # records need a look.
+            for i in np.flatnonzero(~blank & (fields == 1) & (sc.ends - sc.starts <= 256)):
+                if not utf8[int(sc.starts[i]) : int(sc.ends[i])].strip():
+                    blank[i] = True
+        data_rows = ~blank
+        arr = np.frombuffer(utf8, dtype=np.uint8)
+        trailing = np.zeros(len(fields), dtype=bool)
+        if len(arr):
+            last = np.maximum(sc.ends - 1, 0)
+            last = np.where((arr[last] == 13) & (last > 0), last - 1, last)
+            trailing = data_rows & (fields == expected + 1) & (arr[last] == ord(self.delimiter))
+        if shifted:
+            data_rows[0] = trailing[0] = False
+        self._structure(lines, fields, blank, trailing, data_rows)
+        frame = frame.with_columns(pl.Series(LINE, lines, dtype=pl.Int64))
+        if not data_rows.all():
+            frame = frame.filter(pl.Series(data_rows))
+        keep = self._count(frame.height)
+        return frame if keep == frame.height else frame.head(keep)
 
-    def flush() -> None:
+    def _structure(
+        self, lines: np.ndarray, fields: np.ndarray, blank: np.ndarray, trailing: np.ndarray, data_rows: np.ndarray
+    ) -> None:
+        """Ragged rows, trailing delimiters and blank lines of one chunk; blank lines after the
+        last record of the file are just its end, so they wait for a record to follow."""
+        expected = len(self.columns)
+        if trailing.any():
+            hits = np.flatnonzero(trailing)
+            every = pl.DataFrame({"line": lines[hits]}, schema={"line": pl.Int64})
+            self.findings.add(
+                "csv-trailing-delimiter", [int(lines[i]) for i in hits[:EXAMPLE_LINES]], int(hits.size), rows=every
+            )
+        ragged = np.flatnonzero(data_rows & (fields != expected) & ~trailing)
+        if ragged.size:
+            every = pl.DataFrame({"line": lines[ragged], "fields": fields[ragged]}).select(
+                pl.col("line").cast(pl.Int64), (pl.col("fields").cast(pl.String) + " fields").alias("value")
+            )
+            self.findings.add(
+                "csv-ragged-row",
+                [int(lines[i]) for i in ragged[:EXAMPLE_LINES]],
+                int(ragged.size),
+                [f"{int(fields[i])} fields" for i in ragged[:EXAMPLE_LINES]],
+                rows=every,
+            )
+        self._blank_lines(lines, blank, data_rows)
+
+    def _blank_lines(self, lines: np.ndarray, blank: np.ndarray, data_rows: np.ndarray) -> None:
+        """Blank lines are reported once a record follows them (those at the end of the file are
+        just its end). Each counts as a row against ``Limits.max_items``: a file of blank lines
+        costs time as rows do."""
+        at = np.flatnonzero(blank)
+        self._count_blanks(int(at.size))
+        if not at.size and not self._pending_blank_count:
+            return
+        records = np.flatnonzero(data_rows)
+        last_record = int(records[-1]) if records.size else -1
+        if records.size:
+            self._flush_blanks()
+        before = lines[at[at <= last_record]]
+        if before.size:
+            self._report_blanks(before)
+        after = at[at > last_record]
+        if after.size:
+            if not self._pending_blank_count:
+                self._pending_blank_first = int(lines[after[0]])
+            self._pending_blank_count += int(after.size)
+
+    def _count_blanks(self, count: int) -> None:
+        self._blank_seen += count
+        if count and self.records + self._blank_seen > self._limits.max_items:
+            if not self._limits.partial:
+                raise LimitExceededError(f"The feed has over {self._limits.max_items:,} records, the limit.")
+            self.partial = True  # the records read so far are reported; reading stops after this chunk
+
+    def _flush_blanks(self) -> None:
+        """A record follows the pending blank lines: they are reported."""
+        if self._pending_blank_count:
+            first, count = self._pending_blank_first, self._pending_blank_count
+            self._report_blanks(np.arange(first, first + count, dtype=np.int64))
+            self._pending_blank_count = 0
+
+    def _report_blanks(self, lines: np.ndarray) -> None:
+        every = pl.DataFrame({"line": lines}, schema={"line": pl.Int64})
+        shown = [int(line) for line in lines[:EXAMPLE_LINES]]
+        self.findings.add("csv-blank-line", shown, int(lines.size), rows=every)
+
+    def _bad_bytes(self, lines: list[int], count: int) -> None:
+        """Invalid UTF-8 bytes, read as Windows-1252: the finding names the encoding once."""
+        first = "encoding-invalid-bytes" not in self.findings
+        every = pl.DataFrame({"line": lines}, schema={"line": pl.Int64})
+        self.findings.add(
+            "encoding-invalid-bytes", lines[:EXAMPLE_LINES], count, ["utf-8"] if first else [], rows=every
+        )
+
+    def _repair(self, chunk: bytes, lines_before: int) -> bytes:
+        """A chunk of a UTF-8 feed holding invalid bytes: each invalid byte run is read as
+        Windows-1252 and reported on its line (a cell typed in another program)."""
+        from feedcheck.read.sniff import decode_with_fallback
+
+        text, offsets, count = decode_with_fallback(chunk)
+        newlines = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 10)
+        found = np.searchsorted(newlines, np.asarray(offsets, dtype=np.int64)) + lines_before + 1
+        self._bad_bytes(sorted({int(line) for line in found}), count)
+        return text.encode("utf-8")
+
+    # ---- the lenient path ----------------------------------------------------------------------
+
+    def _lenient(self, chunk: bytes, lines_before: int, complete: bool) -> Iterator[pl.DataFrame]:
+        """The rest of the file from ``chunk`` on, through Python's csv module, a block of rows at
+        a time (transposed by ``zip_longest``, so that only one block is ever held as Python
+        strings).
+
+        The culprit line reported is where the byte scan and the lenient reader part ways: the
+        record before the first record whose start they disagree on, or, for quotes that never
+        close, the record where the scan found the open quote."""
+        scanned = scan(chunk, self.delimiter)
+        scanned_lines = scanned.lines + lines_before
+        culprit = int(scanned_lines[-1]) if not complete and len(scanned_lines) else None
+        width = len(self.columns)
+        block_rows = max(1, self._limits.max_cells // max(width, 1))
+        csv.field_size_limit(max(csv.field_size_limit(), self._limits.max_field_chars + 1))
+        found_cr = [False]
+        block: list[list[str]] = []
+        lines = array("q")
+        counts = array("q")
+        previous_end = lines_before
+        previous_start = lines_before + 1
+        stream = _Chained(chunk + self._carry, self._stream)
+        self._carry = b""
+        text = io.TextIOWrapper(
+            io.BufferedReader(stream, 1 << 16), encoding="utf-8", errors="feedcheck-cp1252-lenient", newline=""
+        )
+        _Utf8Errors.local.count = 0
+        reader = csv.reader(
+            _text_lines(text, self._limits.max_field_chars, found_cr),
+            delimiter=self.delimiter,
+            quotechar='"',
+            strict=False,
+        )
+        index = 0
+        try:
+            for row in reader:
+                start = previous_end + 1
+                previous_end = lines_before + reader.line_num
+                if culprit is None and index < len(scanned_lines) and int(scanned_lines[index]) != start:
+                    culprit = previous_start if index else start
+                previous_start = start
+                index += 1
+                if not row or (len(row) == 1 and not row[0].strip()):
+                    if not self._pending_blank_count:
+                        self._pending_blank_first = start
+                    self._pending_blank_count += 1
+                    self._count_blanks(1)
+                    continue
+                self._flush_blanks()
+                lines.append(start)
+                counts.append(len(row))
+                block.append(row)
+                if len(block) >= block_rows:
+                    batch = self._lenient_batch(block, lines, counts, found_cr[0])
+                    if batch.height:
+                        yield batch
+                    if self.partial:
+                        break
+                    block, lines, counts = [], array("q"), array("q")
+        except csv.Error as exc:
+            raise LimitExceededError(
+                f"A value from line {previous_end + 1} on holds over {self._limits.max_field_chars:,} characters "
+                f"(the quotes there do not pair up: {exc})."
+            ) from None
+        if block and not self.partial:
+            batch = self._lenient_batch(block, lines, counts, found_cr[0])
+            if batch.height:
+                yield batch
+        if _Utf8Errors.local.count:
+            self._bad_bytes([], _Utf8Errors.local.count)
+        if culprit is None:  # polars refused the chunk though the scan and the rows agree
+            culprit = int(scanned_lines[0]) if len(scanned_lines) else lines_before + 1
+        self.findings.add("csv-unbalanced-quotes", [culprit], 1, rows=pl.DataFrame({"line": [culprit]}))
+
+    def _lenient_batch(self, block: list[list[str]], lines: array[int], counts: array[int], cr: bool) -> pl.DataFrame:
+        width = len(self.columns)
         columns = list(itertools.islice(itertools.zip_longest(*block, fillvalue=None), width))
         empty = [None] * len(block)
         frame = pl.DataFrame(
             [
                 pl.Series(name, columns[i] if i < len(columns) else empty, dtype=pl.String)
-                for i, name in enumerate(names)
+                for i, name in enumerate(self.columns)
             ]
-        )
-        frames.append(frame.select(pl.all().replace("", None)))
-        block.clear()
-
-    previous_end = 0
-    for index, row in enumerate(reader):
-        start = previous_end + 1
-        previous_end = reader.line_num
-        if index == 0:
-            continue
-        lines.append(start)
-        counts.append(len(row))
-        blanks.append(not row)
-        block.append(row)
-        if len(block) >= block_rows:
-            flush()
-    if block or not frames:
-        flush()
-    frame = pl.concat(frames) if len(frames) > 1 else frames[0]
-    if found_cr[0]:
-        frame = frame.with_columns(pl.all().str.replace_all(_CR_STANDIN, "\r", literal=True))
-    return (
-        frame,
-        np.frombuffer(lines, dtype=np.int64).copy(),
-        np.frombuffer(counts, dtype=np.int64).copy(),
-        np.frombuffer(blanks, dtype=np.int8).astype(bool),
-    )
+        ).select(pl.all().replace("", None))
+        if cr:
+            frame = frame.with_columns(pl.all().str.replace_all(_CR_STANDIN, "\r", literal=True))
+        line_numbers = np.frombuffer(lines, dtype=np.int64).copy()
+        fields = np.frombuffer(counts, dtype=np.int64)
+        ragged = np.flatnonzero(fields != width)
+        if ragged.size:
+            every = pl.DataFrame({"line": line_numbers[ragged], "fields": fields[ragged]}).select(
+                pl.col("line").cast(pl.Int64), (pl.col("fields").cast(pl.String) + " fields").alias("value")
+            )
+            self.findings.add(
+                "csv-ragged-row",
+                [int(line_numbers[i]) for i in ragged[:EXAMPLE_LINES]],
+                int(ragged.size),
+                [f"{int(fields[i])} fields" for i in ragged[:EXAMPLE_LINES]],
+                rows=every,
+            )
+        frame = frame.with_columns(pl.Series(LINE, line_numbers, dtype=pl.Int64))
+        keep = self._count(frame.height)
+        return frame if keep == frame.height else frame.head(keep)

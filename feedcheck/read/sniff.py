@@ -298,6 +298,13 @@ def _decode_collecting(data: bytes, encoding: str, offset: int, bom: bool) -> tu
         del _collector.sink
 
 
+def decode_with_fallback(data: bytes) -> tuple[str, list[int], int]:
+    """UTF-8 bytes holding some invalid byte runs: the text (each run read as Windows-1252),
+    the offsets of the first 1,000 runs, and how many bytes were invalid."""
+    text, info = _decode_collecting(data, "utf-8", 0, False)
+    return text, info.bad_offsets, info.bad_count
+
+
 def _count_fields(text: str, delimiter: str) -> list[int]:
     """Field count of every non-blank record of ``text`` (quoted line breaks stay inside)."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', strict=False)

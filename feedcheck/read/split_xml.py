@@ -8,10 +8,13 @@ Flattening records is Python work, one core's worth; the cut is what lets a seco
   the first record: declaration, root, channel header) followed by the file from that start tag
   to its end. Both are well-formed documents exactly when the cut falls between two records.
 * A cut in the wrong place (inside a CDATA section, a comment, a nested element of the record's
-  name) leaves the first half unterminated, which its parser reports. Any parse error or issue in
-  either half makes the whole file be read again in one process, so what is reported about a
-  broken file never depends on the cut.
+  name) leaves the first half unterminated, which its parser reports after the last whole record
+  before the cut. Any parse error in the first half makes this process read on from that record
+  in the whole file (the worker is stopped), so what is reported about a broken file never
+  depends on the cut. A parse error in the second half is the file's own, at the same record.
 * Lines in the second half are shifted back by the lines between the prologue and the cut.
+* The worker writes its batches to Arrow files in a temporary folder: neither process holds its
+  half in memory.
 
 Only plain files on disk are split (not streams, not archives), in an ASCII-compatible encoding,
 of :data:`MIN_BYTES` or more, without a partial item limit.
@@ -24,6 +27,7 @@ import json
 import re
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -33,11 +37,11 @@ from typing import BinaryIO
 import polars as pl
 from pydantic import BaseModel
 
-from feedcheck.errors import FeedError, LimitExceededError
+from feedcheck.errors import LimitExceededError, MalformedFeedError
 from feedcheck.limits import Limits
-from feedcheck.read.csv_reader import LINE, source_column
+from feedcheck.read.csv_reader import LINE, Findings
 from feedcheck.read.sniff import ItemElement, detect_bom
-from feedcheck.read.xml_reader import XmlTable, read_xml
+from feedcheck.read.xml_reader import XmlReader
 
 MIN_BYTES = 32 << 20
 _WINDOW = 8 << 20  # how far past the middle a record start is looked for
@@ -187,7 +191,7 @@ def open_pieces(path: str, pieces: list[Piece]) -> BinaryIO:
 
 
 class Job(BaseModel):
-    """What the worker process reads (as JSON on its standard input)."""
+    """What the worker process reads (as JSON on its standard input), and where it writes."""
 
     path: str
     pieces: list[tuple[int, int] | bytes]
@@ -195,6 +199,19 @@ class Job(BaseModel):
     item_path: str
     limits: Limits
     encoding: str | None
+    out_dir: str
+    batch: int | None = None
+
+
+class Done(BaseModel):
+    """What the worker says when its half is read (one JSON line on standard error)."""
+
+    columns: list[str]
+    first_seen: dict[str, int]
+    multi: list[str]
+    records: int
+    files: int
+    issues: list[tuple[str, list[int], int, list[str]]]
 
 
 def _last_line(stderr: bytes) -> dict[str, object]:
@@ -204,14 +221,6 @@ def _last_line(stderr: bytes) -> dict[str, object]:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
-
-
-def _refusal(stderr: bytes) -> tuple[str, str] | None:
-    try:
-        data = _last_line(stderr)
-        return str(data["kind"]), str(data["message"])
-    except (ValueError, KeyError, TypeError):
-        return None
 
 
 def _lines(path: Path, start: int, end: int) -> int:
@@ -227,58 +236,135 @@ def _lines(path: Path, start: int, end: int) -> int:
     return count
 
 
-def read_xml_halves(cut: Cut, item: ItemElement, limits: Limits, encoding: str | None) -> XmlTable | None:
-    """Both halves read at once; None when the cut did not fall between two records (or either
-    half has any issue): the caller then reads the file in one piece."""
-    first_half, second_half = cut.halves()
-    path = str(cut.path)
-    job = Job(path=path, pieces=second_half, tag=item.tag, item_path=item.path, limits=limits, encoding=encoding)
-    # A fresh interpreter, not multiprocessing: fork is unsafe beside polars' threads, and spawn
-    # would run the caller's main module again.
-    try:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "feedcheck.read.xml_worker"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+class SplitReader:
+    """Both halves of a cut file at once: this process streams the first half while a worker
+    process reads the second half into Arrow files in a temporary folder; then those are
+    streamed. Same interface and same batches as :class:`XmlReader` on the whole file.
+
+    A cut that is not between two records (inside CDATA, a comment, a nested element of the
+    record's name) shows as a parse error at the end of the first half, after its last whole
+    record: the worker is stopped and the file is read on from that record in this process, so a
+    bad cut costs time, never a different result. So does a genuine error in the first half."""
+
+    def __init__(self, cut: Cut, item: ItemElement, limits: Limits, encoding: str | None, batch: int | None) -> None:
+        self._cut = cut
+        self._item = item
+        self._limits = limits
+        self._encoding = encoding
+        self._batch = batch
+        self._readers: list[XmlReader] = []
+        self._second: Done | None = None
+        self.findings = Findings()
+
+    @property
+    def columns(self) -> list[str]:
+        names: dict[str, None] = {}
+        for reader in self._readers:
+            names.update(dict.fromkeys(reader.columns))
+        if self._second is not None:
+            names.update(dict.fromkeys(self._second.columns))
+        return list(names)
+
+    @property
+    def first_seen(self) -> dict[str, int]:
+        seen: dict[str, int] = {}
+        for reader in self._readers:  # the first half, and the rest of the file read here
+            for name, at in reader.first_seen.items():
+                seen[name] = min(at, seen.get(name, at))
+        if self._second is not None:  # the worker counted from the start of its half
+            offset = self._readers[0].records
+            for name, at in self._second.first_seen.items():
+                seen[name] = min(offset + at, seen.get(name, offset + at))
+        return seen
+
+    @property
+    def multi(self) -> set[str]:
+        out = set().union(*(r.multi for r in self._readers)) if self._readers else set()
+        return out | set(self._second.multi if self._second else ())
+
+    @property
+    def records(self) -> int:
+        return sum(r.records for r in self._readers) + (self._second.records if self._second else 0)
+
+    @property
+    def partial(self) -> bool:
+        return False  # a partial read is never split
+
+    def _rest(self, skip: int) -> Iterator[pl.DataFrame]:
+        """The whole file in this process, from record ``skip`` on."""
+        path = self._cut.path
+        reader = XmlReader(
+            lambda: open(path, "rb"), self._item, self._limits, self._encoding, skip=skip, batch=self._batch
         )
-    except OSError:  # no interpreter to start (embedded Python): one piece it is
-        return None
-    # The worker's output is drained by a thread (blocked in I/O, without the GIL) while this
-    # process reads the first half: a full pipe would stall the worker.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        output = pool.submit(worker.communicate, job.model_dump_json().encode())
-        first: XmlTable | None = None
-        try:
-            first = read_xml(lambda: open_pieces(path, first_half), item, limits, encoding)
-        except LimitExceededError:
-            worker.kill()
-            raise
-        except FeedError:
-            pass  # the cut fell inside a record, a comment or a CDATA section
-        except BaseException:
-            worker.kill()
-            raise
-        if first is None or first.issues:
-            worker.kill()
-            return None
-        ipc, report = output.result()
-    if worker.returncode != 0:
-        refusal = _refusal(report)
-        if refusal is not None and refusal[0] == "LimitExceededError":
-            raise LimitExceededError(refusal[1])
-        return None
-    meta = _last_line(report)
-    columns, multi = meta.get("columns"), meta.get("multi")
-    if not isinstance(columns, list) or not isinstance(multi, list):
-        return None
-    shift = _lines(cut.path, cut.first, cut.middle)
-    second = pl.read_ipc(io.BytesIO(ipc)).with_columns(pl.col(LINE) + shift)
-    seen = set(first.columns)
-    names = first.columns + [str(c) for c in columns if c not in seen]
-    if len(names) > limits.max_columns:
-        raise LimitExceededError(f"The records hold over {limits.max_columns:,} distinct fields, the limit.")
-    if first.frame.height + second.height > limits.max_items:
-        raise LimitExceededError(f"The feed has over {limits.max_items:,} records, the limit.")
-    frame = pl.concat([first.frame, second], how="diagonal").select([*map(source_column, names), LINE])
-    return XmlTable(frame, names, first.multi | {str(c) for c in multi}, [])
+        self._readers.append(reader)
+        yield from reader.batches()
+        self.findings = reader.findings
+
+    def batches(self) -> Iterator[pl.DataFrame]:
+        first_half, second_half = self._cut.halves()
+        path = str(self._cut.path)
+        with tempfile.TemporaryDirectory(prefix="feedcheck-split-") as out_dir:
+            job = Job(
+                path=path,
+                pieces=second_half,
+                tag=self._item.tag,
+                item_path=self._item.path,
+                limits=self._limits,
+                encoding=self._encoding,
+                out_dir=out_dir,
+                batch=self._batch,
+            )
+            # A fresh interpreter, not multiprocessing: fork is unsafe beside polars' threads, and
+            # spawn would run the caller's main module again.
+            try:
+                worker = subprocess.Popen(
+                    [sys.executable, "-m", "feedcheck.read.xml_worker"],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                )
+            except OSError:  # no interpreter to start (embedded Python): one piece it is
+                yield from self._rest(0)
+                return
+            # The worker's stderr is drained by a thread while this process reads the first half.
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                output = pool.submit(worker.communicate, job.model_dump_json().encode())
+                first = XmlReader(
+                    lambda: open_pieces(path, first_half), self._item, self._limits, self._encoding, batch=self._batch
+                )
+                self._readers.append(first)
+                whole = True
+                try:
+                    yield from first.batches()
+                except MalformedFeedError:
+                    whole = False  # no record before the error: the cut, or the file, is broken
+                except BaseException:
+                    worker.kill()
+                    raise
+                if not whole or "xml-not-well-formed" in first.findings:
+                    worker.kill()
+                    output.result()
+                    yield from self._rest(first.records)
+                    return
+                _, report = output.result()
+            done = _last_line(report)
+            if worker.returncode != 0 or "columns" not in done:
+                kind, message = done.get("kind"), done.get("message")
+                if kind == "LimitExceededError" and isinstance(message, str):
+                    raise LimitExceededError(message)
+                yield from self._rest(first.records)
+                return
+            second = Done.model_validate(done)
+            shift = _lines(self._cut.path, self._cut.first, self._cut.middle)
+            if first.records + second.records > self._limits.max_items:
+                raise LimitExceededError(f"The feed has over {self._limits.max_items:,} records, the limit.")
+            if len(set(first.columns) | set(second.columns)) > self._limits.max_columns:
+                raise LimitExceededError(
+                    f"The records hold over {self._limits.max_columns:,} distinct fields, the limit."
+                )
+            self._second = second
+            for code, lines, count, values in second.issues:
+                self.findings.add(code, [line + shift for line in lines], count, values)
+            for index in range(second.files):
+                frame = pl.read_ipc(Path(out_dir) / f"{index:06d}.arrow")
+                yield frame.with_columns(pl.col(LINE) + shift)

@@ -1,4 +1,4 @@
-"""Stream XML records into a DataFrame of strings with ``lxml.etree.iterparse``.
+"""Stream XML records as frames of strings with ``lxml.etree.iterparse``, batch by batch.
 
 Each record element is flattened into columns, then freed:
 
@@ -14,8 +14,8 @@ Each record element is flattened into columns, then freed:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import BinaryIO
 
 import polars as pl
@@ -23,11 +23,11 @@ from lxml import etree
 
 from feedcheck.errors import LimitExceededError, MalformedFeedError
 from feedcheck.limits import Limits
-from feedcheck.read.csv_reader import LINE, RawIssue, cells_refusal, source_column
+from feedcheck.read.csv_reader import LINE, Findings, cells_refusal
 from feedcheck.read.sniff import ItemElement, xml_parser_options
 
 MULTI_SEP = "\x1f"
-BATCH = 5_000
+BATCH = 5_000  # records per batch (fewer when records are wide: see XmlReader)
 
 # Namespaces merchants use without declaring them, with the declaration that fixes the file.
 # g: Google Merchant Center's RSS 2.0 feeds, "xmlns:g=\"http://base.google.com/ns/1.0\""
@@ -55,37 +55,31 @@ def undeclared_prefix_message(prefix: str, name: str, line: int) -> str:
 
 
 @dataclass
-class XmlTable:
-    frame: pl.DataFrame
-    columns: list[str]
-    multi: set[str] = field(default_factory=set)
-    issues: list[RawIssue] = field(default_factory=list)
-    partial: bool = False  # the item limit stopped the reading (Limits.partial)
+class _Names:
+    """Column names by (prefix, tag): the same few recur in every record."""
+
+    cache: dict[tuple[str, str], str]
+
+    def of(self, prefix: str, tag: str) -> str:
+        key = (prefix, tag)
+        name = self.cache.get(key)
+        if name is None:
+            attribute = tag[:1] == "@"
+            local = _local(tag[1:] if attribute else tag)
+            name = f"{prefix}@{local}" if attribute else f"{prefix}/{local}" if prefix else local
+            if len(self.cache) < 100_000:
+                self.cache[key] = name
+        return name
 
 
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1] if tag[:1] == "{" else tag.rsplit(":", 1)[-1]
 
 
-# (prefix, tag or attribute) -> column name: the same few names recur in every record.
-_PATHS: dict[tuple[str, str], str] = {}
-
-
-def _path(prefix: str, tag: str) -> str:
-    path = _PATHS.get((prefix, tag))
-    if path is None:
-        attribute = tag[:1] == "@"
-        name = _local(tag[1:] if attribute else tag)
-        path = f"{prefix}@{name}" if attribute else f"{prefix}/{name}" if prefix else name
-        if len(_PATHS) < 100_000:
-            _PATHS[(prefix, tag)] = path
-    return path
-
-
-def _put(record: dict[str, object], repeated: dict[str, list[str]], path: str, text: str) -> None:
+def _put(record: dict[str, object], repeated: dict[str, list[str]], path: str, text: str | None) -> None:
     """Store one value; a second value for the same path makes the path multi-valued."""
     if path not in record:
-        record[path] = text or None
+        record[path] = text
         return
     values = repeated.get(path)
     if values is None:
@@ -95,22 +89,65 @@ def _put(record: dict[str, object], repeated: dict[str, list[str]], path: str, t
         values.append(text)
 
 
-def _flatten(elem: etree._Element, prefix: str, record: dict[str, object], repeated: dict[str, list[str]]) -> None:
+def _flatten(
+    elem: etree._Element, prefix: str, record: dict[str, object], repeated: dict[str, list[str]], names: _Names
+) -> None:
+    """The general path: attributes, nested elements, mixed content, repeated children."""
     for key, value in elem.attrib.items():
-        _put(record, repeated, _path(prefix, "@" + key), value.strip())
+        _put(record, repeated, names.of(prefix, "@" + key), value.strip() or None)
     for child in elem:
         tag = child.tag
         if not isinstance(tag, str):
             continue
-        path = _path(prefix, tag)
+        path = names.of(prefix, tag)
         if len(child) == 0:
-            _put(record, repeated, path, (child.text or "").strip())
+            _put(record, repeated, path, (child.text or "").strip() or None)
             for key, value in child.attrib.items():
-                _put(record, repeated, _path(path, "@" + key), value.strip())
+                _put(record, repeated, names.of(path, "@" + key), value.strip() or None)
         elif (child.text or "").strip() or any((c.tail or "").strip() for c in child):
-            _put(record, repeated, path, " ".join("".join(child.itertext()).split()))
+            _put(record, repeated, path, " ".join("".join(child.itertext()).split()) or None)
         else:
-            _flatten(child, path, record, repeated)
+            _flatten(child, path, record, repeated, names)
+
+
+def _record(elem: etree._Element, names: _Names, top: dict[object, str]) -> tuple[dict[str, object], set[str]]:
+    """One record as {column: value}, and the columns that were repeated in it.
+
+    The fast path takes leaf children without attributes (nearly every field of nearly every
+    feed) with one dictionary lookup each; anything else goes through :func:`_flatten`."""
+    record: dict[str, object] = {LINE: elem.sourceline}
+    repeated: dict[str, list[str]] = {}
+    if len(elem.attrib):
+        for key, value in elem.attrib.items():
+            _put(record, repeated, names.of("", "@" + key), value.strip() or None)
+    for child in elem:
+        name = top.get(child.tag)
+        if name is not None and not len(child) and not child.keys():
+            if name in record:
+                text = child.text
+                _put(record, repeated, name, text.strip() if text else None)
+            else:
+                text = child.text
+                record[name] = (text.strip() or None) if text else None
+            continue
+        tag = child.tag
+        if not isinstance(tag, str):
+            continue
+        if name is None:
+            name = top[tag] = names.of("", tag)
+        if len(child) == 0:
+            _put(record, repeated, name, (child.text or "").strip() or None)
+            for key, value in child.attrib.items():
+                _put(record, repeated, names.of(name, "@" + key), value.strip() or None)
+        elif (child.text or "").strip() or any((c.tail or "").strip() for c in child):
+            _put(record, repeated, name, " ".join("".join(child.itertext()).split()) or None)
+        else:
+            _flatten(child, name, record, repeated, names)
+    multi: set[str] = set()
+    for name, values in repeated.items():
+        multi.add(name)
+        record[name] = MULTI_SEP.join(values) if values else None
+    return record, multi
 
 
 class _Watched:
@@ -141,94 +178,147 @@ class _Watched:
         return data
 
 
-def read_xml(
-    open_stream: Callable[[], BinaryIO], item: ItemElement, limits: Limits, encoding: str | None = None
-) -> XmlTable:
-    """Every record of the feed, flattened; ``encoding`` (a Python codec name libxml2 knows)
-    overrides the XML declaration.
+class XmlReader:
+    """Stream the records of an XML feed as frames of strings.
 
-    What is held stays in proportion to the limits, checked as the records come: no more than
-    ``Limits.max_record_bytes`` of XML past the last record freed, and no more than
-    ``Limits.max_cells`` values (records read times distinct fields so far)."""
-    columns: dict[str, None] = {}
-    known: set[str] = {LINE}  # the column names seen so far, and the line column
-    multi: set[str] = set()
-    batches: list[pl.DataFrame] = []
-    rows: list[dict[str, object]] = []
-    issues: list[RawIssue] = []
-    count = 0
-    partial = False
-    parent_path = item.path.rsplit("/", 1)[0] if "/" in item.path else ""
+    ``batches()`` yields frames with one String column per column seen so far (``columns``, in
+    order of first appearance) plus :data:`LINE` (the line where the record starts). Once the
+    batches are exhausted, ``findings`` holds ``xml-not-well-formed`` when the XML breaks after
+    some records (none read: :class:`MalformedFeedError`), ``records`` the number read, ``partial``
+    whether the item limit stopped the reading (``Limits.partial``).
 
-    def flush() -> None:
-        if rows:
-            schema: dict[str, pl.DataType] = {name: pl.String() for name in columns}
+    What is held stays in proportion to the limits: a batch holds at most ``Limits.max_cells``
+    values (records times the columns seen so far), and no more than ``Limits.max_record_bytes``
+    of XML is read past the last record freed.
+
+    ``skip`` records are parsed and left out (to resume where another reader stopped);
+    ``encoding`` (a Python codec name libxml2 knows) overrides the XML declaration.
+    """
+
+    def __init__(
+        self,
+        open_stream: Callable[[], BinaryIO],
+        item: ItemElement,
+        limits: Limits,
+        encoding: str | None = None,
+        *,
+        skip: int = 0,
+        batch: int | None = None,
+    ) -> None:
+        self._open = open_stream
+        self._item = item
+        self._limits = limits
+        self._encoding = encoding
+        self._skip = skip
+        self._batch = batch
+        self._columns: dict[str, int] = {}  # column -> 0-based record where it first appeared
+        self.multi: set[str] = set()
+        self.findings = Findings()
+        self.records = 0
+        self.partial = False
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self._columns)
+
+    @property
+    def first_seen(self) -> dict[str, int]:
+        """Per column, the 0-based number of the record of the file that first held it."""
+        return dict(self._columns)
+
+    def _batch_rows(self) -> int:
+        rows = self._batch or BATCH
+        return max(1, min(rows, self._limits.max_cells // max(len(self._columns), 1)))
+
+    def batches(self) -> Iterator[pl.DataFrame]:
+        limits = self._limits
+        known: set[str] = {LINE}
+        rows: list[dict[str, object]] = []
+        names = _Names({})
+        top: dict[object, str] = {}
+        parent_path = self._item.path.rsplit("/", 1)[0] if "/" in self._item.path else ""
+        skipped = 0
+
+        def frame() -> pl.DataFrame:
+            # Built from the fields these records hold; the other columns seen so far are null
+            # (cheap: no value is built for them), in the order they were first seen.
+            count = len(rows)
+            values: dict[str, list[object]] = {}
+            for at, record in enumerate(rows):
+                for name, value in record.items():
+                    column = values.get(name)
+                    if column is None:
+                        column = values[name] = [None] * count
+                    column[at] = value
+            schema: dict[str, pl.DataType] = {name: pl.String() for name in self._columns if name in values}
             schema[LINE] = pl.Int64()
-            batches.append(pl.from_dicts(rows, schema=schema))
-            rows.clear()
+            built = pl.DataFrame({name: values.get(name, []) for name in schema}, schema=schema)
+            missing = [name for name in self._columns if name not in values]
+            if missing:
+                built = built.with_columns(pl.lit(None, dtype=pl.String).alias(name) for name in missing)
+            return built.select([*self._columns, LINE])
 
-    with open_stream() as stream:
-        watched = _Watched(stream, limits.max_record_bytes, item.tag)
-        events = etree.iterparse(watched, events=("end",), tag=item.tag, encoding=encoding, **xml_parser_options())
-        record_parent: etree._Element | None = None  # where records were found to sit
-        try:
-            for _, elem in events:
-                parent = elem.getparent()
-                if parent is not record_parent and parent_path and parent is not None:
-                    if not _path_of(parent).endswith(parent_path):
-                        continue  # the same tag nested elsewhere (inside a record): not a record
-                    record_parent = parent
-                if count == limits.max_items:
-                    if not limits.partial:
-                        raise LimitExceededError(f"The feed has over {limits.max_items:,} records, the limit.")
-                    partial = True
-                    break
-                record: dict[str, object] = {LINE: elem.sourceline}
-                repeated: dict[str, list[str]] = {}
-                _flatten(elem, "", record, repeated)
-                for name, values in repeated.items():
-                    multi.add(name)
-                    record[name] = MULTI_SEP.join(values) if values else None
-                new = record.keys() - known
-                if new:
-                    for name in record:  # file order of first appearance
-                        if name in new:
-                            columns[name] = None
-                            known.add(name)
-                    if len(columns) > limits.max_columns:
-                        raise LimitExceededError(
-                            f"The records hold over {limits.max_columns:,} distinct fields, the limit."
-                        )
-                if (count + 1) * len(columns) > limits.max_cells:
-                    raise cells_refusal(limits, len(columns), count)
-                rows.append(record)
-                count += 1
-                watched.line = elem.sourceline or watched.line
-                elem.clear(keep_tail=True)
-                while elem.getprevious() is not None:
-                    del elem.getparent()[0]
-                watched.freed = watched.count
-                if len(rows) >= BATCH:
-                    flush()
-        except etree.XMLSyntaxError as exc:
-            line = exc.lineno or 0
-            prefix = undeclared_prefix(exc)
-            if count == 0 and prefix is not None:
-                raise MalformedFeedError(undeclared_prefix_message(*prefix, line)) from None
-            if count == 0:
-                raise MalformedFeedError(f"The XML is not well-formed at line {line}: {exc.msg}.") from None
-            if prefix is not None:  # every record was read: libxml2 says so only at the end
-                issues.append(RawIssue("xml-undeclared-prefix", [line], 1, [f"{prefix[0]}:"]))
-            else:
-                issues.append(RawIssue("xml-not-well-formed", [line], 1, [str(exc.msg)]))
-    flush()
-    names = list(columns)
-    if batches:
-        frame = pl.concat(batches, how="diagonal")
-        frame = frame.select([*map(source_column, names), LINE])
-    else:
-        frame = pl.DataFrame(schema={LINE: pl.Int64()})
-    return XmlTable(frame, names, multi, issues, partial)
+        with self._open() as stream:
+            watched = _Watched(stream, limits.max_record_bytes, self._item.tag)
+            events = etree.iterparse(
+                watched, events=("end",), tag=self._item.tag, encoding=self._encoding, **xml_parser_options()
+            )
+            record_parent: etree._Element | None = None  # where records were found to sit
+            batch_rows = self._batch_rows()
+            try:
+                for _, elem in events:
+                    parent = elem.getparent()
+                    if parent is not record_parent and parent_path and parent is not None:
+                        if not _path_of(parent).endswith(parent_path):
+                            continue  # the same tag nested elsewhere (inside a record): not a record
+                        record_parent = parent
+                    if skipped < self._skip:
+                        skipped += 1
+                    else:
+                        if self.records == limits.max_items:
+                            if not limits.partial:
+                                raise LimitExceededError(f"The feed has over {limits.max_items:,} records, the limit.")
+                            self.partial = True
+                            break
+                        record, multi = _record(elem, names, top)
+                        if multi:
+                            self.multi |= multi
+                        new = record.keys() - known
+                        if new:
+                            for name in record:  # file order of first appearance
+                                if name in new:
+                                    self._columns[name] = self._skip + self.records
+                                    known.add(name)
+                            if len(self._columns) > limits.max_columns:
+                                raise LimitExceededError(
+                                    f"The records hold over {limits.max_columns:,} distinct fields, the limit."
+                                )
+                            if len(self._columns) > limits.max_cells:
+                                raise cells_refusal(limits, len(self._columns), 1)
+                            batch_rows = self._batch_rows()
+                        rows.append(record)
+                        self.records += 1
+                    watched.line = elem.sourceline or watched.line
+                    elem.clear(keep_tail=True)
+                    while elem.getprevious() is not None:
+                        del elem.getparent()[0]
+                    watched.freed = watched.count
+                    if len(rows) >= batch_rows:
+                        yield frame()
+                        rows.clear()
+            except etree.XMLSyntaxError as exc:
+                line = exc.lineno or 0
+                prefix = undeclared_prefix(exc)
+                if self.records + skipped == 0:
+                    if prefix is not None:
+                        raise MalformedFeedError(undeclared_prefix_message(*prefix, line)) from None
+                    raise MalformedFeedError(f"The XML is not well-formed at line {line}: {exc.msg}.") from None
+                if prefix is not None:  # every record was read: libxml2 says so only at the end
+                    self.findings.add("xml-undeclared-prefix", [line], 1, [f"{prefix[0]}:"])
+                else:
+                    self.findings.add("xml-not-well-formed", [line], 1, [str(exc.msg)])
+        if rows:
+            yield frame()
 
 
 def _path_of(elem: etree._Element) -> str:

@@ -48,6 +48,7 @@ class Normalised:
     frame: pl.DataFrame  # one String column per written field, profile order, extras last
     multi: set[str]  # columns whose values are joined with MULTI_SEP
     characters_removed: dict[str, int]  # column -> values that lost forbidden characters
+    order: list[str]  # every column the batch could write, filled or not, in output order
 
 
 def _value(spec: FieldSpec) -> pl.Expr:
@@ -163,7 +164,8 @@ def extra_names(columns: list[str], taken: set[str]) -> dict[str, str]:
 
 
 def build_output(frame: pl.DataFrame, ctx: Context, extra: pl.DataFrame | None = None) -> Normalised:
-    """Normalised String columns for every profile field that has at least one value."""
+    """Normalised String columns for every profile field that has at least one value in
+    ``frame`` (one batch: :class:`~feedcheck.write.spill.Spill` gathers the batches)."""
     exprs: list[pl.Expr] = []
     multi: set[str] = set()
     row_currency = _currency(ctx)
@@ -208,7 +210,7 @@ def build_output(frame: pl.DataFrame, ctx: Context, extra: pl.DataFrame | None =
     # Fields no product fills are left out of both outputs alike.
     filled = out.select(pl.all().is_not_null().any()).row(0, named=True) if out.width else {}
     keep = [n for n in out.columns if filled.get(n)]
-    return Normalised(out.select(keep), multi & set(keep), removed)
+    return Normalised(out.select(keep), multi & set(keep), removed, out.columns)
 
 
 __all__ = ["MULTI_SEP", "Normalised", "build_output", "extra_names", "xml_name"]
