@@ -145,6 +145,7 @@ def convert(
     workers: int = 1,
     sheet: str | None = None,
     today: date | None = None,
+    dialect: str | None = None,
 ) -> ConvertResult:
     """Write the feed as feedcheck's normalised CSV and/or XML, and/or Google's RSS (``google_xml``)
     and tab-separated (``google_tsv``) feeds. Each target is a path or a binary stream.
@@ -163,8 +164,10 @@ def convert(
     spreadsheet would run as a formula get a leading ``'`` unless ``raw_cells``.
     ``result.report`` is the validation report of the same run; ``result.valid`` says whether it
     has errors; ``today`` decides, as in :func:`~feedcheck.validate`, whether a sale price is the
-    price written. Like :func:`~feedcheck.validate`, raises :class:`feedcheck.FeedError` and nothing
-    else for any input; ``OSError`` when a target cannot be written.
+    price written; ``dialect`` forces the feed's format as for :func:`~feedcheck.validate` (a Shopify
+    export writes one record per variant, its image rows merged). Like :func:`~feedcheck.validate`,
+    raises :class:`feedcheck.FeedError` and nothing else for any input; ``OSError`` when a target
+    cannot be written.
     """
     for name, target in (("csv", csv), ("xml", xml), ("google_xml", google_xml), ("google_tsv", google_tsv)):
         _check_target(name, target)
@@ -193,6 +196,7 @@ def convert(
                     workers=workers,
                     sheet=sheet,
                     today=today,
+                    dialect=dialect,
                 ),
                 sinks,
                 title=_title(source),

@@ -104,6 +104,7 @@ def normalised_version(
     limits: Limits | None = None,
     workers: int = 1,
     sheet: str | None = None,
+    dialect: str | None = None,
 ) -> Normalised:
     """Read, check and normalise one version: the validation pipeline, then the normaliser.
 
@@ -124,6 +125,7 @@ def normalised_version(
         limits=limits,
         workers=workers,
         sheet=sheet,
+        dialect=dialect,
     )
     out = build_output(analysis.frame, analysis.ctx)
     frame = analysis.frame.select(ITEM, LINE).hstack(out.frame)
@@ -439,12 +441,13 @@ def diff(
     sheet: str | None = None,
     limit: int | None = DEFAULT_LIMIT,
     changes: Target | None = None,
+    dialect: str | None = None,
 ) -> FeedDiff:
     """Compare two versions of a feed, products matched by id.
 
     ``old`` and ``new`` are paths, ``bytes`` or binary streams, each in any format and dialect
-    :func:`~feedcheck.validate` reads (a CSV yesterday, an XML today). The read options apply to
-    both; each guess not forced is made for each file on its own. Ids are compared as
+    :func:`~feedcheck.validate` reads (a CSV yesterday, an XML today). The read options (and a
+    forced ``dialect``) apply to both; each guess not forced is made for each file on its own. Ids are compared as
     :func:`feedcheck.checks.identity.id_key` makes them (blanks trimmed and collapsed, lower
     case); a record whose id an earlier record of its version already has is set aside and
     named in ``FeedDiff.old.duplicates`` / ``new.duplicates``, a record with no id in
@@ -475,6 +478,7 @@ def diff(
         limits=limits,
         workers=workers,
         sheet=sheet,
+        dialect=dialect,
     )
     with answer_or_refuse():
         before = _load(read, old, "old")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Literal
@@ -17,11 +17,12 @@ from feedcheck.checks.presence import missing_fields
 from feedcheck.codes import CODES, IssueRow, Severity
 from feedcheck.errors import UsageError, answer_or_refuse, wrong_argument
 from feedcheck.limits import SAMPLE_ITEMS, Limits
+from feedcheck.map import dialects
 from feedcheck.map.canonical import Canonical, build_canonical, companion_names
 from feedcheck.map.columns import ColumnMapping, map_columns, parse_map_options
 from feedcheck.profile import Profile, Tier, load_profile
 from feedcheck.read.csv_reader import RawIssue
-from feedcheck.read.load import ReadOptions, Table, load
+from feedcheck.read.load import ReadOptions, Table, load, source_column
 from feedcheck.read.source import Progress, SourceLike
 from feedcheck.report import Example, FieldMatch, FieldReport, Issue, Missing, Report
 
@@ -230,6 +231,25 @@ def _fields(
     return out
 
 
+def _read_dialect(table: Table, forced: str | None) -> tuple[Table, dialects.Recognised | None, list[str]]:
+    """The feed's dialect (recognised on its header and first records, or ``forced``), said in its
+    source, and its rules applied to the records (here the whole feed as one batch): the table as the
+    rest of the pipeline reads it, and the columns the rules added (name/value pairs, composed values)."""
+    recognised = dialects.recognise(table, forced, currency_named)
+    if recognised is None:
+        return table, None, []
+    table.source.dialect = recognised.dialect.id
+    table.source.dialect_name = recognised.dialect.name
+    frame, _, found = dialects.apply_dialect(recognised, table.frame, dialects.start(recognised), final=True)
+    known = set(table.columns)
+    added = [c for c in frame.columns if c != LINE and c not in known]
+    if added:  # a column the rules add is kept when the first records give it a value (a fixed sample)
+        filled = frame.head(SAMPLE_ITEMS).select(source_column(c).is_not_null().any() for c in added).row(0)
+        frame = frame.drop([c for c, has in zip(added, filled, strict=True) if not has])
+        added = [c for c, has in zip(added, filled, strict=True) if has]
+    return replace(table, frame=frame, issues=[*table.issues, *found]), recognised, added
+
+
 def _day(today: object) -> date:
     """The day sale windows are checked against: the caller's (a ``datetime`` counts by its UTC
     date), else the current date in UTC."""
@@ -274,6 +294,7 @@ def analyse(
     progress: Progress | None = None,
     sheet: str | None = None,
     today: date | None = None,
+    dialect: str | None = None,
 ) -> Analysis:
     """Load, map, derive and check: the shared first half of validate and convert.
 
@@ -302,16 +323,19 @@ def analyse(
         raise wrong_argument("issue_rows", "True, False or a function called with each frame of rows", issue_rows)
     if progress is not None and not callable(progress):
         raise wrong_argument("progress", "a function called with the bytes read and the total", progress)
+    forced_dialect = dialects.check_dialect(dialect)
     options.progress, options.sheet, options.header_line = progress, sheet, header_line
     table = load(source, options)
+    table, recognised, added = _read_dialect(table, forced_dialect)
     mapped = map_columns(
-        table.columns,
+        [*table.columns, *added],
         prof,
         forced,
         sample=table.frame.head(SAMPLE_ITEMS),
         nested=table.source.format == "xml",
         currency_of=currency_named,
         reserved=companion_names(prof),
+        preset=dialects.preset(recognised),
     )
     canonical = build_canonical(table, mapped, prof)
     items = canonical.frame.height
@@ -323,6 +347,8 @@ def analyse(
         canonical.several,
         header_currencies=dict(mapped.currencies),
         conflicting=dict(canonical.conflicting),
+        dialect_currency=recognised.currency if recognised else None,
+        dialect=recognised.dialect.name if recognised else None,
         today=day,
     )
     kept: list[pl.DataFrame] = []
@@ -354,7 +380,7 @@ def analyse(
         issues=issues,
         partial=table.partial,
         columns=table.columns,
-        unmapped_columns=[c for c in mapped.unmapped if c not in canonical.companions.values()],
+        unmapped_columns=[c for c in mapped.unmapped if c not in canonical.companions.values() and c not in added],
         unmapped_reasons={c: why for c, why in mapped.reasons.items() if c in mapped.unmapped},
     )
     if issue_rows is True:
@@ -380,6 +406,7 @@ def validate(
     progress: Progress | None = None,
     sheet: str | None = None,
     today: date | None = None,
+    dialect: str | None = None,
 ) -> Report:
     """Read a feed and report which fields it has and what is wrong with it.
 
@@ -402,7 +429,10 @@ def validate(
 
     ``progress(done, total)`` is called as the source is read: bytes of the source as sent read
     so far, and its size (``None`` when unknown); the checks that follow the reading are not
-    counted. ``sheet`` names the sheet of a spreadsheet to read (the first by default).
+    counted. ``sheet`` names the sheet of a spreadsheet to read (the first by default). ``dialect``
+    forces the published format the feed follows (an id of ``feedcheck dialects``, such as
+    ``"heureka"`` or ``"shopify"``; ``"none"`` for no format's rules): by default it is recognised by
+    the feed's structure and named in ``report.source.dialect``.
     Raises :class:`feedcheck.FeedError` for inputs that cannot be used as a feed, and nothing
     else for any input (see :mod:`feedcheck.errors`).
     """
@@ -423,4 +453,5 @@ def validate(
             progress=progress,
             sheet=sheet,
             today=today,
+            dialect=dialect,
         ).report

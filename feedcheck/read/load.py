@@ -60,6 +60,7 @@ class Table:
     issues: list[RawIssue]
     multi: set[str] = field(default_factory=set)
     partial: bool = False  # only the first Limits.max_items records were kept (Limits.partial)
+    head: bytes = b""  # XML: the first bytes the record element was found in (the header a dialect reads)
 
 
 def _xml_encoding(forced: str) -> str:
@@ -237,7 +238,7 @@ def load(source_like: SourceLike, options: ReadOptions) -> Table:
     source.encoding_confidence = None if options.encoding else 1.0  # the parser reads the declared encoding
     source.bom = detect_bom(head)[0] is not None
     if item is None:  # a document with no record: the report says feed-empty
-        return Table(pl.DataFrame(schema={LINE: pl.Int64()}), [], source, [])
+        return Table(pl.DataFrame(schema={LINE: pl.Int64()}), [], source, [], head=head)
     source.item_element = item.path
     xml = None
     if opened.plain_file is not None and options.workers > 1:
@@ -245,7 +246,8 @@ def load(source_like: SourceLike, options: ReadOptions) -> Table:
         xml = split_xml.read_xml_halves(cut, item, options.limits, encoding) if cut else None
     if xml is None:
         xml = read_xml(lambda: opened.open(options.progress), item, options.limits, encoding)
-    return _within_limits(Table(xml.frame, xml.columns, source, xml.issues, xml.multi, xml.partial), options.limits)
+    table = Table(xml.frame, xml.columns, source, xml.issues, xml.multi, xml.partial, head=head)
+    return _within_limits(table, options.limits)
 
 
 __all__ = ["LINE", "ReadOptions", "Table", "load", "source_column"]
