@@ -11,6 +11,7 @@ import difflib
 import json
 import os
 import sys
+import textwrap
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
@@ -23,6 +24,7 @@ from feedcheck.convert import convert
 from feedcheck.diff import DEFAULT_LIMIT, diff
 from feedcheck.errors import FeedError, FetchError, InternalError, UsageError
 from feedcheck.limits import Limits
+from feedcheck.map.dialects import dialects
 from feedcheck.map.lexicon import load_lexicon
 from feedcheck.profile import Tier, load_profile
 from feedcheck.read.fetch import fetch, is_address
@@ -94,6 +96,12 @@ _READ_OPTIONS = (
         help="CSV: the line of the header, when an export writes a title line above it.",
     ),
     click.option(
+        "--dialect",
+        default=None,
+        metavar="ID",
+        help="Force the published format the feed follows (feedcheck dialects lists them; none: no format's rules).",
+    ),
+    click.option(
         "--map", "maps", multiple=True, metavar="COLUMN=FIELD", help='Force a mapping, e.g. "Prix TTC=price".'
     ),
     click.option("--currency", default=None, help="Currency of prices that name none (ISO code, e.g. EUR)."),
@@ -140,6 +148,7 @@ def _read_arguments(read: dict[str, Any]) -> dict[str, Any]:
         "limits": _limits(read["max_bytes"], read["max_items"], read["partial"]),
         "workers": read["workers"],
         "sheet": read["sheet"],
+        "dialect": read["dialect"],
     }
 
 
@@ -524,6 +533,20 @@ def fields_command(profile: str, language: str) -> None:
         platforms = [k for k in known if k not in isos]
         click.echo(f"\nOther names: feedcheck fields --language CODE, one of {', '.join(isos)},")
         click.echo(f"or a network / platform: {', '.join(platforms)}; or --language all.")
+
+
+@main.command("dialects")
+def dialects_command() -> None:
+    """List the published formats feedcheck recognises (--dialect ID forces one), with what each
+    is and where its rules come from."""
+    for dialect in dialects().values():
+        click.echo(f"{dialect.id:<18} {dialect.name}")
+        for line in textwrap.wrap(dialect.description, width=max(width() - 19, 40)):
+            click.echo(f"{'':<18} {line}")
+        source = textwrap.wrap("source: " + dialect.source, width=max(width() - 19, 40), break_on_hyphens=False)
+        for line in source:
+            click.echo(f"{'':<18} {line}")
+    click.echo("\nA feed following none of them is read by its column names alone (--dialect none forces that).")
 
 
 @main.command("explain")

@@ -47,7 +47,7 @@ FILE_SCOPE = frozenset(
         "missing-useful-field",
     }
 )
-LINE_SCOPE = frozenset({"csv-blank-line"})
+LINE_SCOPE = frozenset({"csv-blank-line", "rows-merged"})
 
 
 _E, _W, _I = Severity.error, Severity.warning, Severity.info
@@ -98,6 +98,25 @@ CODES: dict[str, Code] = {
             "The XML uses the prefix {detail} without declaring it (xmlns); strict XML readers refuse the file",
         ),
         Code("feed-empty", _E, "structure", "The feed holds no product record"),
+        # the rules of a feed's format (its dialect)
+        Code(
+            "rows-merged",
+            _I,
+            "dialect",
+            "{count} row(s) hold no product, only more images of the product above: they were added to it",
+        ),
+        Code(
+            "id-fallback",
+            _I,
+            "dialect",
+            "{count} product(s) have an empty id column: the format's fallback gave them an id",
+        ),
+        Code(
+            "variation-parent-missing",
+            _W,
+            "dialect",
+            "{count} variation(s) name a parent no earlier record is: they inherit none of its fields",
+        ),
         Code(
             "feed-partial",
             _W,
@@ -168,6 +187,12 @@ CODES: dict[str, Code] = {
             _I,
             "price",
             "{count} product(s) have amounts without a currency, read as {detail}: the only currency the feed names",
+        ),
+        Code(
+            "currency-from-format",
+            _I,
+            "price",
+            "{count} product(s) have amounts without a currency, read as {detail}",
         ),
         Code(
             "feed-currency-missing",

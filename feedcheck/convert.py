@@ -113,6 +113,7 @@ def convert(
     sheet: str | None = None,
     today: date | None = None,
     batch_size: int | None = None,
+    dialect: str | None = None,
 ) -> ConvertResult:
     """Write the feed as feedcheck's normalised CSV and/or XML, and/or Google's RSS (``google_xml``)
     and tab-separated (``google_tsv``) feeds. Each target is a path or a binary stream.
@@ -132,7 +133,9 @@ def convert(
     ``result.report`` is the validation report of the same run; ``result.valid`` says whether it
     has errors; ``today`` decides, as in :func:`~feedcheck.validate`, whether a sale price is the
     price written; ``batch_size`` caps the records checked at once, as in validate (the outputs never
-    depend on it). Like :func:`~feedcheck.validate`, raises :class:`feedcheck.FeedError` and nothing
+    depend on it); ``dialect`` forces the feed's format as for :func:`~feedcheck.validate` (a
+    Shopify export writes one record per variant, its image rows merged). Like
+    :func:`~feedcheck.validate`, raises :class:`feedcheck.FeedError` and nothing
     else for any input; ``OSError`` when a target cannot be written.
     """
     for name, target in (("csv", csv), ("xml", xml), ("google_xml", google_xml), ("google_tsv", google_tsv)):
@@ -164,6 +167,7 @@ def convert(
                     sheet=sheet,
                     today=today,
                     batch_size=batch_size,
+                    dialect=dialect,
                     sinks=[spill],
                 )
                 result = _write(

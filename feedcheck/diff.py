@@ -106,6 +106,7 @@ def normalised_version(
     workers: int = 1,
     sheet: str | None = None,
     batch_size: int | None = None,
+    dialect: str | None = None,
     folder: Path,
 ) -> Normalised:
     """Read, check and normalise one version, batch by batch: the normalised batches are spilled
@@ -128,6 +129,7 @@ def normalised_version(
         workers=workers,
         sheet=sheet,
         batch_size=batch_size,
+        dialect=dialect,
         sinks=[spill],
     )
     return Normalised(spill.lazy(), spill.columns(), spill.multi, analysis.report, analysis.profile)
@@ -443,12 +445,13 @@ def diff(
     limit: int | None = DEFAULT_LIMIT,
     changes: Target | None = None,
     batch_size: int | None = None,
+    dialect: str | None = None,
 ) -> FeedDiff:
     """Compare two versions of a feed, products matched by id.
 
     ``old`` and ``new`` are paths, ``bytes`` or binary streams, each in any format and dialect
-    :func:`~feedcheck.validate` reads (a CSV yesterday, an XML today). The read options apply to
-    both; each guess not forced is made for each file on its own. Ids are compared as
+    :func:`~feedcheck.validate` reads (a CSV yesterday, an XML today). The read options (and a
+    forced ``dialect``) apply to both; each guess not forced is made for each file on its own. Ids are compared as
     :func:`feedcheck.checks.identity.id_key` makes them (blanks trimmed and collapsed, lower
     case); a record whose id an earlier record of its version already has is set aside and
     named in ``FeedDiff.old.duplicates`` / ``new.duplicates``, a record with no id in
@@ -482,6 +485,7 @@ def diff(
         workers=workers,
         sheet=sheet,
         batch_size=batch_size,
+        dialect=dialect,
     )
     with answer_or_refuse(), tempfile.TemporaryDirectory(prefix="feedcheck-diff-") as folder:
         (Path(folder) / "old").mkdir()

@@ -60,3 +60,6 @@ RATIO_GRACE = 16 << 20  # bytes decompressed before the ratio is checked: small 
 # currency) are taken on the first SAMPLE_ITEMS records, whatever the batch size, so that a
 # result never depends on how a feed is cut into batches.
 SAMPLE_ITEMS = 1_000
+# ... and within their first SAMPLE_BYTES bytes of values: 1,000 records of 200 KB descriptions
+# would hold 200 MB for the whole run.
+SAMPLE_BYTES = 16 << 20

@@ -13,7 +13,7 @@ batch size.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from itertools import chain
 from pathlib import Path
@@ -40,13 +40,14 @@ from feedcheck.checks.duplicates import Duplicates
 from feedcheck.checks.presence import EMPTY, missing_fields
 from feedcheck.codes import CODES, IssueRow, Severity
 from feedcheck.errors import UsageError, answer_or_refuse, wrong_argument
-from feedcheck.limits import SAMPLE_ITEMS, Limits
+from feedcheck.limits import SAMPLE_BYTES, SAMPLE_ITEMS, Limits
+from feedcheck.map import dialects
 from feedcheck.map.canonical import Canonical, build_canonical, companion_names
-from feedcheck.map.columns import ColumnMapping, fold, map_columns, parse_map_options
+from feedcheck.map.columns import ColumnMapping, Preset, fold, map_columns, parse_map_options
 from feedcheck.map.lexicon import SALE_PRICE
 from feedcheck.profile import Profile, Tier, load_profile
 from feedcheck.read.csv_reader import RawIssue
-from feedcheck.read.load import Feed, ReadOptions, open_feed, source_column
+from feedcheck.read.load import Feed, ReadOptions, Table, open_feed, source_column
 from feedcheck.read.source import Progress, SourceLike
 from feedcheck.report import Example, FieldMatch, FieldReport, Issue, Missing, Report
 
@@ -211,6 +212,11 @@ class _ReaderRows:
         self._pending: list[tuple[str, pl.DataFrame]] = []
         self.codes: set[str] = set()  # codes that gave rows
 
+    def add(self, code: str, rows: pl.DataFrame) -> None:
+        """Rows of a finding made after the reader (a dialect's rules): handed on like the reader's."""
+        if self._sink is not None:
+            self._pending.append((code, rows))
+
     def batch(self, frame: pl.DataFrame) -> None:
         drained = self._feed.drain_rows()
         if self._sink is None:
@@ -269,7 +275,14 @@ class Mapper:
     the same whatever the batch size, so the mapping is too."""
 
     def __init__(
-        self, profile: Profile, forced: dict[str, str], feed: Feed, sample: pl.DataFrame, currency: str | None
+        self,
+        profile: Profile,
+        forced: dict[str, str],
+        feed: Feed,
+        sample: pl.DataFrame,
+        currency: str | None,
+        extra: Sequence[str] = (),
+        preset: Preset | None = None,
     ) -> None:
         self.profile = profile
         self._nested = feed.source.format == "xml"
@@ -278,7 +291,9 @@ class Mapper:
         for target in forced.values():
             if target not in fields and target != SALE_PRICE:
                 raise UsageError(f"The mapping names an unknown field {target!r}; see 'feedcheck fields'.")
-        columns = [c for c in feed.columns if feed.first_seen(c) < SAMPLE_ITEMS]
+        # The columns of the first records, and those the dialect's rules add (composed titles,
+        # name/value pairs read into columns).
+        columns = [c for c in feed.columns if feed.first_seen(c) < SAMPLE_ITEMS] + [c for c in extra]
         now = {c: f for c, f in forced.items() if _has_column(columns, c)}
         self._pending = {c: f for c, f in forced.items() if c not in now}
         if self._pending and not self._nested:
@@ -291,6 +306,7 @@ class Mapper:
             nested=self._nested,
             currency_of=currency_named,
             reserved=self._reserved,
+            preset=preset,
         )
         self.considered = set(columns)
 
@@ -434,11 +450,14 @@ class Tally:
 class _State:
     """The context and rules of the fields mapped so far, rebuilt when a batch maps a new one."""
 
-    def __init__(self, profile: Profile, currency: str | None, day: date, tally: Tally) -> None:
+    def __init__(
+        self, profile: Profile, currency: str | None, day: date, tally: Tally, recognised: dialects.Recognised | None
+    ) -> None:
         self._profile = profile
         self._currency = currency
         self._day = day
         self._tally = tally
+        self._recognised = recognised
         self.ctx: Context | None = None
         self.rules: list[Rule] = []
         self.canonical: Canonical | None = None
@@ -460,6 +479,8 @@ class _State:
             set(several),
             header_currencies=dict(mapping.currencies),
             conflicting=dict(canonical.conflicting),
+            dialect_currency=self._recognised.currency if self._recognised else None,
+            dialect=self._recognised.dialect.name if self._recognised else None,
             today=self._day,
         )
         if old is not None:
@@ -485,18 +506,104 @@ def _order(ctx: Context) -> dict[tuple[str, str | None], int]:
     return order
 
 
+class _Dialect:
+    """The published format the feed follows (:mod:`feedcheck.map.dialects`), recognised once on
+    the head and the first ``SAMPLE_ITEMS`` records (or forced), and its rules applied batch by
+    batch with the state they carry from one batch to the next (a Shopify product's rows may span
+    two batches): the records that come out are the same whatever the batches."""
+
+    def __init__(self, feed: Feed, sample: pl.DataFrame, forced: str | None) -> None:
+        table = Table(sample, list(feed.columns), feed.source, [], set(feed.multi), head=feed.head)
+        self.recognised = dialects.recognise(table, forced, currency_named)
+        self.found: list[RawIssue] = []
+        self.added: list[str] = []  # columns the rules add that the first records fill
+        self._dropped: list[str] = []  # columns the rules add that the first records leave empty
+        self.sample = sample
+        if self.recognised is None:
+            return
+        feed.source.dialect = self.recognised.dialect.id
+        feed.source.dialect_name = self.recognised.dialect.name
+        applied, _, _ = dialects.apply_dialect(self.recognised, sample, dialects.start(self.recognised), final=True)
+        known = set(feed.columns)
+        added = [c for c in applied.columns if c != LINE and c not in known]
+        if added:  # kept when the first records give it a value (a fixed sample, whatever the batches)
+            filled = applied.head(SAMPLE_ITEMS).select(source_column(c).is_not_null().any() for c in added).row(0)
+            self._dropped = [c for c, has in zip(added, filled, strict=True) if not has]
+            added = [c for c, has in zip(added, filled, strict=True) if has]
+        self.added = added
+        self.sample = applied.drop(self._dropped)
+
+    @property
+    def preset(self) -> Preset | None:
+        return dialects.preset(self.recognised)
+
+    def batches(self, frames: Iterable[pl.DataFrame], rows: _ReaderRows) -> Iterator[pl.DataFrame]:
+        """The records of ``frames`` as the dialect reads them; its findings' rows go to ``rows``."""
+        if self.recognised is None:
+            yield from frames
+            return
+        state = dialects.start(self.recognised)
+        last: pl.DataFrame | None = None
+        for frame in frames:
+            out, state, found = dialects.apply_dialect(self.recognised, frame, state)
+            self._keep(found, rows)
+            last = frame.clear()
+            if out.height:
+                yield out.drop(self._dropped, strict=False)
+        if last is not None:  # the records the rules still hold (Shopify's last product)
+            out, state, found = dialects.apply_dialect(self.recognised, last, state, final=True)
+            self._keep(found, rows)
+            if out.height:
+                yield out.drop(self._dropped, strict=False)
+
+    def _keep(self, found: list[RawIssue], rows: _ReaderRows) -> None:
+        """Hand the findings' rows on, and keep only their counts and first lines."""
+        for raw in found:
+            if raw.rows is not None and raw.rows.height:
+                rows.add(raw.code, raw.rows)
+        if found:
+            self.found = dialects.merge_findings([*self.found, *(replace(raw, rows=None) for raw in found)])
+
+    def issues(self) -> list[RawIssue]:
+        """The findings of every batch, one per code."""
+        return self.found
+
+
+def _handed_on(frames: list[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+    """The frames of the list, each dropped from it as it is handed on."""
+    while frames:
+        yield frames.pop(0)
+
+
 def _sample(batches: Iterator[pl.DataFrame], columns: list[str]) -> tuple[list[pl.DataFrame], pl.DataFrame]:
-    """The first batches up to ``SAMPLE_ITEMS`` records, and those records as one frame."""
+    """The first batches up to ``SAMPLE_ITEMS`` records or ``SAMPLE_BYTES`` of values, whichever
+    comes first, and those records as one frame. Both bounds count records, not batches, so the
+    sample is the same whatever the batch size."""
     taken: list[pl.DataFrame] = []
     rows = 0
+    size = 0
+    cut: int | None = None
     for batch in batches:
         taken.append(batch)
+        strings = [source_column(c) for c, kind in batch.schema.items() if kind == pl.String]
+        sizes = (
+            batch.select(pl.sum_horizontal(s.str.len_bytes().fill_null(0) for s in strings).alias("n"))
+            .get_column("n")
+            .cum_sum()
+            + size
+            if strings
+            else pl.Series("n", [size] * batch.height)
+        )
+        over = (sizes >= SAMPLE_BYTES).arg_true()
+        if over.len():
+            cut = rows + int(over[0]) + 1
         rows += batch.height
-        if rows >= SAMPLE_ITEMS:
+        size = int(sizes[-1]) if batch.height else size
+        if rows >= SAMPLE_ITEMS or cut is not None:
             break
     if not taken:
         return [], pl.DataFrame(schema={**dict.fromkeys(columns, pl.String()), LINE: pl.Int64()})
-    return taken, pl.concat(taken, how="diagonal_relaxed").head(SAMPLE_ITEMS)
+    return taken, pl.concat(taken, how="diagonal_relaxed").head(min(SAMPLE_ITEMS, cut or SAMPLE_ITEMS))
 
 
 @dataclass
@@ -530,6 +637,7 @@ def analyse(
     sheet: str | None = None,
     today: date | None = None,
     batch_size: int | None = None,
+    dialect: str | None = None,
     sinks: Sequence[BatchSink] = (),
 ) -> Analysis:
     """Read, map and check a feed batch by batch: the shared first half of validate, convert
@@ -562,20 +670,27 @@ def analyse(
         raise wrong_argument("issue_rows", "True, False or a function called with each frame of rows", issue_rows)
     if progress is not None and not callable(progress):
         raise wrong_argument("progress", "a function called with the bytes read and the total", progress)
+    forced_dialect = dialects.check_dialect(dialect)
     options.progress, options.sheet, options.header_line = progress, sheet, header_line
     kept: list[pl.DataFrame] = []
     sink: IssueSink | None = kept.append if issue_rows is True else issue_rows or None
     feed = open_feed(source, options)
     batches = feed.batches()
     buffered, sample = _sample(batches, feed.columns)
-    mapper = Mapper(prof, forced, feed, sample, currency)
+    read = _Dialect(feed, sample, forced_dialect)
+    sample = read.sample
+    mapper = Mapper(prof, forced, feed, sample, currency, read.added, read.preset)
     tally = Tally()
     tally.keep_records = sink is not None and feed.source.format == "xml"
-    state = _State(prof, currency, day, tally)
+    state = _State(prof, currency, day, tally, read.recognised)
     reader_rows = _ReaderRows(feed, sink)
     canonical_sample: pl.DataFrame | None = build_canonical(sample, feed.multi, mapper.mapping, prof).frame
-    for batch in chain(buffered, batches):
-        added = mapper.update(feed.columns)
+    # The sample's records are freed once decided on (each batch is freed once checked): a
+    # frame derived from a batch keeps all its strings alive.
+    sample = sample.clear()
+    read.sample = sample
+    for batch in read.batches(chain(_handed_on(buffered), batches), reader_rows):
+        added = mapper.update([*feed.columns, *read.added])
         canonical = build_canonical(batch, feed.multi, mapper.mapping, prof, tally.items + 1)
         ctx = state.refresh(canonical, mapper.mapping, canonical_sample)
         canonical_sample = None
@@ -586,7 +701,7 @@ def analyse(
         frame = derive_all(canonical.frame, ctx)
         reader_rows.batch(frame)
         outcome = run_checks(frame, ctx, state.rules, sink, tally.room)
-        wanted = {line for raw in feed.issues() for line in raw.lines[:EXAMPLES]}
+        wanted = {line for raw in [*feed.issues(), *read.found] for line in raw.lines[:EXAMPLES]}
         tally.add_batch(frame, outcome, prof, wanted)
         for each in sinks:
             each.batch(Checked(batch, frame, outcome, ctx, mapper.mapping, canonical.columns))
@@ -595,7 +710,7 @@ def analyse(
         empty = build_canonical(sample, feed.multi, mapper.mapping, prof)
         state.refresh(empty, mapper.mapping, empty.frame)
     assert state.ctx is not None and state.canonical is not None
-    report = _report(feed, prof, mapper.mapping, state, tally, reader_rows, sink)
+    report = _report(feed, prof, mapper.mapping, state, tally, reader_rows, sink, read)
     if issue_rows is True:
         rows = pl.concat(kept) if kept else pl.DataFrame(schema=ROW_SCHEMA)
         report.issue_rows = [IssueRow.model_validate(row) for row in rows.iter_rows(named=True)]
@@ -610,11 +725,12 @@ def _report(
     tally: Tally,
     reader_rows: _ReaderRows,
     sink: IssueSink | None,
+    read: _Dialect,
 ) -> Report:
     ctx, canonical = state.ctx, state.canonical
     assert ctx is not None and canonical is not None
     items = tally.items
-    structural = sorted(feed.issues(), key=lambda raw: list(CODES).index(raw.code))
+    structural = sorted([*feed.issues(), *read.issues()], key=lambda raw: list(CODES).index(raw.code))
     reader_rows.finish(structural, tally.at_line)
     issues = [_structural_issue(raw, tally.at_line) for raw in structural]
     file_issues: list[Issue] = []
@@ -647,7 +763,9 @@ def _report(
         issues=issues,
         partial=feed.partial,
         columns=list(feed.columns),
-        unmapped_columns=[c for c in mapping.unmapped if c not in canonical.companions.values()],
+        unmapped_columns=[
+            c for c in mapping.unmapped if c not in canonical.companions.values() and c not in read.added
+        ],
         unmapped_reasons={c: why for c, why in mapping.reasons.items() if c in mapping.unmapped},
     )
 
@@ -731,6 +849,7 @@ def validate(
     sheet: str | None = None,
     today: date | None = None,
     batch_size: int | None = None,
+    dialect: str | None = None,
 ) -> Report:
     """Read a feed and report which fields it has and what is wrong with it.
 
@@ -759,7 +878,10 @@ def validate(
 
     ``progress(done, total)`` is called as the source is read: bytes of the source as sent read
     so far, and its size (``None`` when unknown); each batch is checked as it is read. ``sheet``
-    names the sheet of a spreadsheet to read (the first by default).
+    names the sheet of a spreadsheet to read (the first by default). ``dialect`` forces the
+    published format the feed follows (an id of ``feedcheck dialects``, such as ``"heureka"`` or
+    ``"shopify"``; ``"none"`` for no format's rules): by default it is recognised by the feed's
+    structure and named in ``report.source.dialect``.
     Raises :class:`feedcheck.FeedError` for inputs that cannot be used as a feed, and nothing
     else for any input (see :mod:`feedcheck.errors`).
     """
@@ -781,4 +903,5 @@ def validate(
             sheet=sheet,
             today=today,
             batch_size=batch_size,
+            dialect=dialect,
         ).report

@@ -42,6 +42,7 @@ WRONG: dict[str, list[object]] = {
     "progress": ["yes", 5],
     "today": ["2026-11-29", 5, "29/11/2026"],
     "batch_size": [0, -1, "5", 2.5, True],
+    "dialect": ["no-such-format", "", 5, b"heureka", ["shopify"], "Heureka.cz"],
     # Limits
     "max_bytes": [0, -1, "5", 2.5, True, None],
     "max_decompressed_bytes": [0, "5", 2.5],

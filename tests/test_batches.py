@@ -39,6 +39,8 @@ CORPUS_FEEDS = [
     "google_rss_magento_magmodules_batterijland_bad.xml",
     "flat_products_xml_nameit_bestseller.xml",
     "czech_universal_feed_sample.xml",
+    "tradedoubler_nl_products_camelcase.xml",
+    "tradetracker_nl_attributes_properties.xml",
 ]
 SIZES = (1, 2, 3, 7, 1000)
 
@@ -85,6 +87,13 @@ def check_invariance(
 @pytest.mark.parametrize("path", FEEDS, ids=lambda p: p.name)
 def test_reports_and_outputs_are_the_same_for_every_batch_size(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     check_invariance(path, monkeypatch)
+
+
+@pytest.mark.parametrize("path", sorted((FIXTURES / "dialects").iterdir()), ids=lambda p: p.name)
+def test_each_dialect_reads_the_same_for_every_batch_size(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A dialect's rules carry their state across batches (a Shopify product's rows, WooCommerce
+    parents): cut anywhere, the records, findings and outputs are those of one batch."""
+    check_invariance(path, monkeypatch, chunks=(5,))
 
 
 @pytest.mark.parametrize("name", CORPUS_FEEDS)

@@ -59,16 +59,21 @@ EXPECTED: dict[str, Expect] = {
     ),
     "zbozi_cz_sample.xml": Expect("xml", "SHOP/SHOPITEM", False, None, 5, (4, 15, 25, 34, 54), 54),
     "czech_universal_feed_sample.xml": Expect("xml", "SHOP/ITEM", False, None, 7, (4, 40, 53, 83, 120), 205),
-    # MANIFEST rows 39-41. The Shopify export counts its 194 rows, not yet its 130 variants: its
-    # variant and image-only rows are the dialects issue's (#12).
+    # MANIFEST rows 39-41. The Shopify export's 194 rows (what the reader returns, whose lines are
+    # checked here) are 130 variants (the items) and 64 rows that only add an image (issue 12).
     "tradedoubler_nl_products_camelcase.xml": Expect(
         "xml", "products/product", False, None, 5, (2, 40, 78, 116, 154), 154
     ),
     "tradetracker_nl_attributes_properties.xml": Expect(
         "xml", "products/product", False, None, 5, (4, 103, 201, 299, 397), 397
     ),
-    "shopify_products_export_de_variants_image_rows.csv": Expect("csv", ",", False, 63, 194, (2, 9, 10, 11, 19), 367),
+    "shopify_products_export_de_variants_image_rows.csv": Expect("csv", ",", False, 63, 130, (2, 9, 10, 11, 19), 367),
 }
+
+
+# Records as the reader returns them, where the feed's format makes fewer items of them (issue 12):
+# the Shopify export's image-only rows join their product.
+READ_ROWS = {"shopify_products_export_de_variants_image_rows.csv": 194}
 
 
 # Which source column feeds each canonical field (default profile), reviewed by hand against
@@ -84,6 +89,12 @@ EXPECTED: dict[str, Expect] = {
 # - the Shopify export's German metafield columns are read: Farbe -> color, Größe -> size, and
 #   Zielgeschlecht -> gender, which is filled on 40 rows where "Google Shopping / Gender" is empty on
 #   every row (a column with values comes before one without, in the first 1,000 records).
+#
+# Changed by the dialects of issue 12, each checked against the file and its format's documentation:
+# - Magento's product_type holds the product's type (simple, configurable), not a category: it no
+#   longer feeds category (the file has no category column);
+# - the Shopify export's Image Src also feeds additional_image_link: each variant lists its product's
+#   images from all its rows, the first (or the Variant Image) being image_link.
 MAPPED: dict[str, dict[str, str]] = {
     "czech_universal_feed_sample.xml": {
         "id": "CODE",
@@ -317,7 +328,6 @@ MAPPED: dict[str, dict[str, str]] = {
         "id": "sku",
         "title": "name",
         "price": "price",
-        "category": "product_type",
     },
     "prestashop14_combinations_import_semicolon.csv": {
         "id": "Reference",
@@ -429,7 +439,7 @@ MAPPED: dict[str, dict[str, str]] = {
         "warranty": "warranty",
         "model": "model",
     },
-    # The currency in <price currency="EUR"> is the dialects issue's (#12): price@currency stays unmapped.
+    # The currency in <price currency="EUR"> is the price's own (price@currency, a companion column).
     "tradetracker_nl_attributes_properties.xml": {
         "id": "@ID",
         "title": "name",
@@ -444,6 +454,7 @@ MAPPED: dict[str, dict[str, str]] = {
         "id": "Variant SKU",
         "title": "Title",
         "image_link": "Image Src",
+        "additional_image_link": "Image Src",
         "price": "Variant Price",
         "description": "Body (HTML)",
         "brand": "Vendor",
@@ -503,6 +514,7 @@ def test_corpus_feed_reads_exactly(name: str) -> None:
         set(report.missing.mandatory) | set(report.missing.strongly_recommended) | set(report.missing.useful) == missing
     )
     table = load(path, ReadOptions())
+    assert table.frame.height == READ_ROWS.get(name, want.items)
     lines = table.frame[LINE].to_list()
     assert tuple(lines[: len(want.first_lines)]) == want.first_lines
     assert lines[-1] == want.last_line
@@ -540,7 +552,8 @@ def test_every_corpus_feed_exits_0_or_1_on_the_command_line() -> None:
 # on every price, regular price and shipping cost; TradeTracker's <price currency="EUR"> attribute
 # (price@currency) is read as the price's own currency column, so its prices are EUR; Tradedoubler's Dutch
 # availability ("direct leverbaar", "uitverkocht") is now known; benchy's three items share the GTIN
-# 87196893300583 (gtin-duplicate, new).
+# 87196893300583 (gtin-duplicate, new). The Shopify export's counts are unchanged by issue 12: its 64
+# image-only rows had no price and no SKU, and the 2 variants without a SKU get ids of their own.
 VALUE_FINDINGS: dict[str, dict[str, int]] = {
     "czech_universal_feed_sample.xml": {"feed-currency-missing": 7},
     "epages_beyond_idealo_export.csv": {"feed-currency-missing": 14},
@@ -558,9 +571,12 @@ VALUE_FINDINGS: dict[str, dict[str, int]] = {
     "woocommerce_real_export_2024_bom.csv": {"feed-currency-missing": 105},
     "woocommerce_sample_products.csv": {"feed-currency-missing": 22},
     "woocommerce_sample_products_enhanced_bom.csv": {"feed-currency-missing": 352, "id-duplicate": 400},
-    "zbozi_cz_sample.xml": {"feed-currency-missing": 5},
+    # Zboží.cz prices are in CZK by the format's rule (issue 12): the 3 products with a PRICE_VAT take
+    # it, said once; the 2 with only a tax-excluded PRICE have no price (that PRICE feeds none).
+    "zbozi_cz_sample.xml": {"currency-from-format": 3},
 }
 VALUE_CODES = {
+    "currency-from-format",
     "feed-currency-missing",
     "price-missing-currency",
     "currency-inferred",
@@ -579,3 +595,110 @@ def test_corpus_value_findings(name: str) -> None:
     report = feedcheck.validate(corpus_file(name))
     found = {i.code: i.count for i in report.issues if i.code in VALUE_CODES}
     assert found == VALUE_FINDINGS.get(name, {})
+
+
+# The published format each corpus feed follows (issue 12), named in its report; feeds absent here
+# follow none feedcheck knows (a custom flat XML, a WordPress export, the hujer "universal" schema).
+DIALECTS = {
+    "epages_beyond_idealo_export.csv": "idealo",
+    "epages_beyond_meta_catalog_export.csv": "meta",
+    "facebook_catalog_csv_polish_dagra.csv": "google-tsv",  # Meta reads Google's text format: only its names
+    "facebook_catalog_rss_g_prefixed_fields.xml": "google-rss",
+    "google_merchant_csv_polish_localized_headers.csv": "google-tsv",
+    "google_merchant_csv_repeated_shipping_columns.csv": "google-tsv",
+    "google_merchant_tsv_gmc_learning_site.tsv": "google-tsv",
+    "google_rss_benchy_good.xml": "google-rss",
+    "google_rss_cdata_danish.xml": "google-rss",
+    "google_rss_cdata_danish_minimal.xml": "google-rss",
+    "google_rss_jewellery_empty_gtin.xml": "google-rss",
+    "google_rss_magento_magmodules_batterijland_bad.xml": "google-rss",
+    "google_rss_shopify_renlykke_dk.xml": "google-rss",
+    "magento2_import_cyrillic_url_keys.csv": "magento",
+    "prestashop14_combinations_import_semicolon.csv": "prestashop",
+    "prestashop14_products_import_semicolon_crlf.csv": "prestashop",
+    "prestashop_products_import_semicolon.csv": "prestashop",
+    "shopify_products_export_de_variants_image_rows.csv": "shopify",
+    "tradedoubler_nl_products_camelcase.xml": "tradedoubler",
+    "tradetracker_nl_attributes_properties.xml": "tradetracker",
+    "woocommerce_export_ptbr_localized_headers.csv": "woocommerce",
+    "woocommerce_real_export_2024_bom.csv": "woocommerce",
+    "woocommerce_sample_products.csv": "woocommerce",
+    "woocommerce_sample_products_enhanced_bom.csv": "woocommerce",
+    "zbozi_cz_sample.xml": "zbozi",
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_corpus_feed_names_its_dialect(name: str) -> None:
+    from click.testing import CliRunner
+
+    from feedcheck.cli import main
+    from feedcheck.map.dialects import dialects
+
+    path = corpus_file(name)
+    report = feedcheck.validate(path)
+    assert report.source.dialect == DIALECTS.get(name)
+    if name in DIALECTS:
+        shown = dialects()[DIALECTS[name]].name
+        assert report.source.dialect_name == shown
+        text = CliRunner().invoke(main, ["validate", str(path)]).output
+        assert f"detected: {report.source.format.upper()} ({shown})" in " ".join(text.split())
+
+
+def test_tradedoubler_five_items_with_link_and_image() -> None:
+    report = feedcheck.validate(corpus_file("tradedoubler_nl_products_camelcase.xml"))
+    fields = {f.field: f for f in report.fields}
+    assert report.items == 5
+    assert (fields["link"].column, fields["link"].filled) == ("productUrl", 5)
+    assert (fields["image_link"].column, fields["image_link"].filled) == ("imageUrl", 5)
+
+
+def test_tradetracker_prices_are_in_the_currency_of_their_attribute() -> None:
+    import csv
+    import io
+
+    path = corpus_file("tradetracker_nl_attributes_properties.xml")
+    out = io.BytesIO()
+    result = feedcheck.convert(path, csv=out)
+    codes = {i.code for i in result.report.issues}
+    assert result.report.items == 5
+    assert not codes & {"price-missing-currency", "feed-currency-missing", "currency-from-format"}
+    rows = list(csv.DictReader(io.StringIO(out.getvalue().decode("utf-8"))))
+    # The five <price currency="EUR"> of the file, in order.
+    assert [(r["price"], r["currency"]) for r in rows] == [
+        ("529.00", "EUR"),
+        ("483.00", "EUR"),
+        ("620.00", "EUR"),
+        ("928.00", "EUR"),
+        ("348.00", "EUR"),
+    ]
+
+
+def test_shopify_export_writes_each_variant_once() -> None:
+    """130 variants (48 product rows, 82 variant rows; counted with the stdlib csv module), each
+    written once; no empty-mandatory-value from the 82 continuation rows nor the 64 image rows."""
+    import csv
+    import io
+
+    path = corpus_file("shopify_products_export_de_variants_image_rows.csv")
+    with path.open(encoding="utf-8", newline="") as handle:
+        source = list(csv.DictReader(handle))
+    variants = [r for r in source if r["Title"] or r["Variant SKU"] or r["Option1 Value"] or r["Variant Price"]]
+    assert len(variants) == 130 and len(source) - len(variants) == 64
+    out = io.BytesIO()
+    result = feedcheck.convert(path, csv=out)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue().decode("utf-8"))))
+    assert result.items == result.written == len(rows) == 130
+    assert [r["price"] for r in rows] == [v["Variant Price"] for v in variants]
+    handles = [v["Handle"] for v in variants]
+    assert [r["item_group_id"] for r in rows] == handles
+    titles = {v["Handle"]: v["Title"] for v in source if v["Title"]}
+    assert [r["title"] for r in rows] == [titles[h] for h in handles]
+    codes = {i.code: i for i in result.report.issues}
+    assert "empty-mandatory-value" not in codes
+    assert codes["rows-merged"].count == 64
+    assert codes["id-fallback"].count == 2
+    assert [e.value for e in codes["id-fallback"].examples] == [
+        "evelyn-pareo-black-black-one-size",
+        "maxine-pareo-beige-beige-one-size",
+    ]

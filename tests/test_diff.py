@@ -205,7 +205,7 @@ def test_the_text_view_reads_in_ten_seconds(known_pair: tuple[str, str]) -> None
     assert result.exit_code == 1
     assert result.output == (
         f"{old} → {new}: CHANGED — 12 → 12 products\n"
-        "  old: 12 items, CSV, delimiter ',', utf-8\n"
+        "  old: 12 items, CSV (Google text feed), delimiter ',', utf-8\n"
         "  new: 12 items, CSV, delimiter ';', utf-8\n"
         "  added 2, removed 2, changed 5, unchanged 5\n"
         "  changes: price 3, availability 1, gtin 1\n"

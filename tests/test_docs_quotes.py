@@ -1,5 +1,6 @@
 """Docs cannot drift: every command, output, message and code example quoted in the docs for people
-(README.md, docs/README.md, docs/cli.md, docs/library.md, docs/upload-handler.md) is produced here.
+(README.md, docs/README.md, docs/cli.md, docs/library.md, docs/upload-handler.md, docs/dialects.md)
+is produced here.
 
 - ```console blocks: each ``$ command`` is run (in a copy of ``docs/examples/`` beside
   ``fixtures/``) and its output compared line by line; a line ``...`` stands for any lines, a line
@@ -31,7 +32,7 @@ import feedcheck
 from feedcheck.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ["README.md", "docs/README.md", "docs/cli.md", "docs/library.md", "docs/upload-handler.md"]
+PAGES = ["README.md", "docs/README.md", "docs/cli.md", "docs/library.md", "docs/upload-handler.md", "docs/dialects.md"]
 
 
 def read(page: str) -> str:

@@ -77,7 +77,7 @@ def test_the_page_shows_format_products_fill_rates_issues_and_their_fix(fixtures
     assert tree.findtext(".//h1") == "fixtures/codes/price-unparseable.csv".replace("fixtures/", str(fixtures) + "/")
     summary = tree.xpath("//section[contains(@class, 'summary')]")[0].text_content()
     assert "5 products checked against the default profile" in " ".join(summary.split())
-    assert "CSV, delimiter ',', utf-8" in summary
+    assert "CSV (Google text feed), delimiter ',', utf-8" in summary  # Google's attribute names
     tiers = [h.text.strip() for h in tree.xpath("//div[contains(@class, 'tier')]/h3")]
     assert tiers == ["Mandatory", "Strongly recommended", "Useful"]
     price = tree.xpath("//div[contains(@class, 'field')][span[@class='name']='price']")[0]

@@ -168,6 +168,17 @@ EXPECTED: dict[str, Expect] = {
     # P003 and P005 have bare prices; every currency the feed names is EUR (prices and shipping costs).
     # Validated without a default currency: the feed's own comes first anyway.
     "currency-inferred": Expect("currency-inferred.csv", 2, [4, 6], values=["13.99", "7.50"], currency=None),
+    # A Heureka.cz feed (SHOP/SHOPITEM, one product a line from line 3): P002 (line 4) and P004 (line 6)
+    # give bare prices, read in CZK by the format's rule; P001, P003 and P005 name CZK (299 CZK, 499 Kč).
+    # Heureka has no availability, condition, regular or shipping price element: those fields are missing.
+    "currency-from-format": Expect(
+        "currency-from-format.xml",
+        2,
+        [4, 6],
+        values=["349", "199,90"],
+        currency=None,
+        extra=frozenset({"missing-recommended-field"}),
+    ),
     # No price or shipping cost names a currency, no currency column, none given: one finding, every product.
     "feed-currency-missing": Expect(
         "feed-currency-missing.csv",
@@ -410,6 +421,34 @@ EXPECTED: dict[str, Expect] = {
         [3, 4, 6],
         values=["Clothing > > Shirts", "> Clothing", "Clothing >"],
         field="category",
+    ),
+    # ---- the rules of a feed's format (dialects) ----------------------------------------------------------
+    # Shopify exports (no link column, no availability, shipping cost nor delivery time: missing fields).
+    # Lines 3 and 6 hold only a second image of the product above (P001, P003): merged, no product.
+    "rows-merged": Expect(
+        "rows-merged.csv",
+        2,
+        [3, 6],
+        values=["https://shop.example.com/img/1b.jpg", "https://shop.example.com/img/3b.jpg"],
+        extra=frozenset({"missing-mandatory-field", "missing-recommended-field"}),
+    ),
+    # P002 (line 3) and P004 (line 5) have an empty Variant SKU: the Handle, and P004's option M (P002's
+    # only option is Shopify's "Default Title", left out).
+    "id-fallback": Expect(
+        "id-fallback.csv",
+        2,
+        [3, 5],
+        values=["red-wool-scarf", "black-leather-belt-m"],
+        extra=frozenset({"missing-mandatory-field", "missing-recommended-field"}),
+    ),
+    # A WooCommerce export: shirt-s (line 2) names its parent "shirt", which comes on line 3; scarf-red
+    # (line 5) names "scarf", which is not in the file. shirt-m (line 4) finds its parent above.
+    "variation-parent-missing": Expect(
+        "variation-parent-missing.csv",
+        2,
+        [2, 5],
+        values=["shirt", "scarf"],
+        extra=frozenset({"missing-mandatory-field", "missing-recommended-field"}),
     ),
 }
 

@@ -5,10 +5,8 @@ feed which field, which columns must feed none, what ``convert`` writes for item
 codes must (not) be raised, the encoding and the currency of the prices. Every value asserted is
 read back from what ``validate`` reports and ``convert`` writes, as a user would see them.
 
-Cases that name a ``dialect`` belong to the dialects issue (#12) and the two Windows-1250 cases
-need the encoding work of the values issue (#13): they are expected to fail here, strictly, so
-that the merge that makes one pass says so. One dialect case is already right (see
-``RIGHT_WITHOUT_DIALECT``).
+Cases that name a ``dialect`` (issue 12) must also name it in the report: the case's free wording
+is the dialect's display name, ``report.source.dialect_name``.
 """
 
 from __future__ import annotations
@@ -33,20 +31,10 @@ SKIP_REASON = (
 EXPECTED: dict[str, dict[str, Any]] = (
     tomllib.loads((CASES / "expected.toml").read_text(encoding="utf-8")) if (CASES / "expected.toml").is_file() else {}
 )
-# Dialect cases that #11's own rules already make right: NetAffiliation's English export puts a
-# tracked URL in `id`, and the value rule "an id column of URLs loses to another id column" gives
-# `product_id` the field and leaves `id` unmapped, as the case asks. TradeTracker's
-# <price currency="EUR"> is read as the price's own currency column since #13.
-RIGHT_WITHOUT_DIALECT = {"netaffiliation_english_headers.csv", "tradetracker_price_currency_attr.xml"}
 
 
 def _params() -> list[Any]:
-    params: list[Any] = []
-    for name, case in EXPECTED.items():
-        marks = []
-        if "dialect" in case and name not in RIGHT_WITHOUT_DIALECT:
-            marks.append(pytest.mark.xfail(strict=True, reason=f"issue 12: the {case['dialect']} dialect"))
-        params.append(pytest.param(name, case, id=name, marks=marks))
+    params = [pytest.param(name, case, id=name) for name, case in EXPECTED.items()]
     return params or [pytest.param("", {}, marks=pytest.mark.skip(reason=SKIP_REASON))]
 
 
@@ -73,6 +61,8 @@ def test_mapping_case(name: str, case: dict[str, Any]) -> None:
     assert set(case.get("codes", [])) <= codes
     if "encoding" in case:
         assert report.source.encoding == case["encoding"]
+    if "dialect" in case:
+        assert report.source.dialect_name == case["dialect"], report.source
     if "currency" in case:
         assert "price-missing-currency" not in codes
     if {"values", "values_2", "currency"} & set(case):

@@ -60,6 +60,7 @@ class Context:
     # field -> its first column and the columns matched by the same name ("TITLE" and "title"), compared per item
     conflicting: dict[str, list[str]] = field(default_factory=dict)
     dialect_currency: str | None = None  # the currency the feed's format implies (Heureka.cz: CZK)
+    dialect: str | None = None  # the display name of the feed's format ("Heureka"), when it follows one
     today: date = field(default_factory=utc_today)  # the day sale windows are checked against
     # Decided on the first SAMPLE_ITEMS records by checks.price.feed_facts:
     feed_currency: str | None = None  # the one currency the feed names, when it names exactly one

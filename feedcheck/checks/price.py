@@ -18,7 +18,8 @@ Four stages:
    (``19.99 EUR``); the header's (``Price (EUR)``, ``ctx.header_currencies``); the amount's own
    currency column (``regular_price_currency``, as feedcheck writes it); the feed's ``currency``
    column; for an amount other than the price, the same product's price (``39.90 EUR`` beside a
-   bare shipping cost); the feed's format (``ctx.dialect_currency``); the feed's one currency
+   bare shipping cost); the feed's format (``ctx.dialect_currency``, reported once as
+   ``currency-from-format``); the feed's one currency
    (stage 2); the caller's ``currency``.
    A shared symbol takes the first of these only when it is one of its candidates. The
    currency's ISO 4217 minor units then decide the number: ``19.990 KWD`` is 19.990 (three
@@ -70,7 +71,8 @@ AMBIGUOUS = "ambiguous"  # Boolean: "1.299 EUR", read as 1299
 TOO_MANY = "too_many"  # Boolean: more decimals than the currency has, not all zeros
 SHARED = "shared"  # String: candidates of a shared symbol no other source settled ("USD CAD ..."), else null
 INFERRED = "inferred"  # Boolean: the currency is the feed's one currency, nothing closer named one
-RESOLVED = (STATUS, CURRENCY, AMOUNT, TEXT, AMBIGUOUS, TOO_MANY, SHARED, INFERRED)
+FROM_FORMAT = "from_format"  # Boolean: the currency is the one the feed's format implies (ctx.dialect_currency)
+RESOLVED = (STATUS, CURRENCY, AMOUNT, TEXT, AMBIGUOUS, TOO_MANY, SHARED, INFERRED, FROM_FORMAT)
 SALE = "sale_price"  # the canonical name of Google's discounted price, when a column feeds it
 ACTIVE = "active"  # helper(SALE, ACTIVE): the sale price is today's price
 OUTSIDE = "outside"  # helper(SALE, OUTSIDE): a sale price outside its window
@@ -444,11 +446,15 @@ def _resolve(ctx: Context, name: str) -> list[pl.Expr]:
         (status == "ok") & own.is_null() & pl.coalesce(*closer).is_null() & _literal(ctx.feed_currency).is_not_null()
     )
     inferred = inferred & (shared.is_null() | settled)
+    # The format's currency (Heureka.cz: CZK) where nothing on the row named one.
+    from_format = (status == "ok") & own.is_null() & pl.coalesce(*closer[:4]).is_null()
+    from_format = from_format & _literal(ctx.dialect_currency).is_not_null() & (shared.is_null() | settled)
     return [
         status.alias(helper(name, STATUS)),
         currency.alias(helper(name, CURRENCY)),
         pl.when((status == "ok") & shared.is_not_null() & ~settled).then(shared).alias(helper(name, SHARED)),
         inferred.fill_null(False).alias(helper(name, INFERRED)),
+        from_format.fill_null(False).alias(helper(name, FROM_FORMAT)),
     ]
 
 
@@ -517,8 +523,24 @@ def apply_sale(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
 
 
 def _feed_rules(ctx: Context, names: list[str]) -> list[Rule]:
-    """The feed's currency, reported once: inferred for amounts that named none, or never said."""
+    """The feed's currency, reported once: the format's, or inferred, for amounts that named none;
+    or never said."""
     out: list[Rule] = []
+    if ctx.dialect_currency is not None:
+        took = [pl.col(helper(n, FROM_FORMAT)) & _counted(n) for n in names]
+        shown = pl.coalesce([pl.when(hit).then(pl.col(n)) for hit, n in zip(took, names, strict=True)])
+        out.append(
+            Rule(
+                "currency-from-format",
+                names[0],
+                pl.any_horizontal(took),
+                value=shown,
+                invalidates=False,
+                needs_value=False,
+                detail=f"{ctx.dialect_currency}, the currency of the {ctx.dialect or 'feed'} format",
+                feed_level=True,
+            )
+        )
     if ctx.feed_currency is not None:
         took = [pl.col(helper(n, INFERRED)) & _counted(n) for n in names]
         shown = pl.coalesce([pl.when(hit).then(pl.col(n)) for hit, n in zip(took, names, strict=True)])

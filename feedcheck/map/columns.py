@@ -46,7 +46,7 @@ URL_PATTERN = r"^\s*https?://\S"
 MAX_NAME_CHARS = 256
 
 
-Method = Literal["forced", "name", "alias", "lexicon", "values"]
+Method = Literal["forced", "dialect", "name", "alias", "lexicon", "values"]
 
 
 @dataclass(frozen=True)
@@ -54,8 +54,9 @@ class ColumnMatch:
     """How one source column came to feed one field."""
 
     field: str
-    method: Method  # forced; the field's own name; the profile's alias; a lexicon name; the sampled values
-    entry: str | None = None  # the alias or lexicon name the column matched
+    # forced; the feed's format (dialect); the field's own name; the profile's alias; a lexicon name; the values
+    method: Method
+    entry: str | None = None  # the alias or lexicon name the column matched; the dialect's name
     languages: tuple[str, ...] = ()  # of the lexicon name: ISO 639-1 codes or network / platform names
     tier: int = 0
     steps: tuple[str, ...] = ()  # how the name was read ("note '(EUR)' set aside", "inside 'product_info'")
@@ -66,7 +67,9 @@ class ColumnMatch:
 
     @property
     def label(self) -> str:
-        """``forced``, ``name``, ``profile alias``, ``lexicon (de)``, ``values``."""
+        """``forced``, ``dialect (Heureka)``, ``name``, ``profile alias``, ``lexicon (de)``, ``values``."""
+        if self.method == "dialect":
+            return f"dialect ({self.entry})"
         if self.method == "alias":
             return "profile alias"
         if self.method == "lexicon":
@@ -86,6 +89,7 @@ class ColumnMapping:
 
     columns: dict[str, list[str]] = field(default_factory=dict)  # field -> source columns, best first
     forced: set[str] = field(default_factory=set)  # fields the caller mapped by hand
+    preset: dict[str, str] = field(default_factory=dict)  # field -> the column the feed's format (dialect) names
     sale_price: str | None = None  # the Google-style discounted price column, when present
     unmapped: list[str] = field(default_factory=list)
     matches: dict[str, dict[str, ColumnMatch]] = field(default_factory=dict)  # field -> column -> how
@@ -94,6 +98,19 @@ class ColumnMapping:
     image_list: str | None = None  # a column whose cells list images: first -> image_link, others -> additional
     reasons: dict[str, str] = field(default_factory=dict)  # unmapped column -> why it feeds no field
     peers: dict[str, list[str]] = field(default_factory=dict)  # field -> its first column and same-name columns
+
+
+@dataclass(frozen=True)
+class Preset:
+    """What the feed's format (its dialect, :mod:`feedcheck.map.dialects`) says about columns: which
+    feed which fields (``columns``: column -> fields), which feed none (``unmapped``: column -> why),
+    and how the dialect read each (``steps``). Columns are named without regard to case; a column the
+    feed does not have is passed over."""
+
+    label: str  # the dialect's name, as matched_by says it: "dialect (Heureka)"
+    columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    unmapped: Mapping[str, str] = field(default_factory=dict)
+    steps: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def parse_map_options(options: Iterable[str]) -> dict[str, str]:
@@ -292,6 +309,7 @@ def map_columns(
     nested: bool = False,
     currency_of: CurrencyOf | None = None,
     reserved: Collection[str] = (),
+    preset: Preset | None = None,
 ) -> ColumnMapping:
     """Which columns feed which fields of ``profile``.
 
@@ -300,8 +318,9 @@ def map_columns(
     :data:`~feedcheck.limits.SAMPLE_ITEMS` records (strings), whose values confirm or veto names;
     ``nested``: the names are XML paths; ``currency_of`` turns a currency written in a name
     (``EUR``, ``€``) into its ISO 4217 code; ``reserved`` names columns that never feed a field
-    (feedcheck's own companion columns, ``regular_price_currency``). Cost: one pass over the names,
-    one over the sample.
+    (feedcheck's own companion columns, ``regular_price_currency``); ``preset``, what the feed's
+    format says (its dialect): those columns feed those fields before any name is matched, and a
+    mapping the caller forces still wins over them. Cost: one pass over the names, one over the sample.
     """
     result = ColumnMapping()
     every = list(columns)
@@ -327,6 +346,9 @@ def map_columns(
             result.forced.add(target)
         result.matches.setdefault(target, {})[match] = how
         used.add(match)
+    preset_label = preset.label if preset is not None else ""
+    if preset is not None:
+        _apply_preset(preset, columns, specs, result, used)
     candidates: dict[str, list[_Candidate]] = {}
     for position, column in enumerate(columns):
         if column in used:
@@ -349,6 +371,9 @@ def map_columns(
                 continue
         if name not in specs and name != SALE_PRICE:
             result.reasons[column] = f"it would feed {name}, a field profile {profile.name} does not have"
+            continue
+        if name in result.preset:
+            result.reasons[column] = f"{name} comes from {result.preset[name]!r} in this format ({preset_label})"
             continue
         if name in result.forced or (name == SALE_PRICE and result.sale_price is not None):
             result.reasons[column] = f"{name} is mapped by hand to another column"
@@ -380,8 +405,8 @@ def map_columns(
             result.reasons[other.column] = f"the sale price comes from {sales[0].column!r}"
     for spec in profile.fields:
         chosen = candidates.get(spec.name)
-        if not chosen:
-            continue
+        if not chosen or spec.name in result.forced or spec.name in result.preset:
+            continue  # a value rule moved a column to a field the caller or the format already decided
         result.columns[spec.name] = [c.column for c in chosen]
         result.matches[spec.name] = {c.column: c.match for c in chosen}
         lead = chosen[0].match
@@ -398,6 +423,44 @@ def map_columns(
     taken = {c for cols in result.columns.values() for c in cols} | {result.sale_price}
     result.unmapped = [c for c in every if c not in taken]
     return result
+
+
+def _apply_preset(
+    preset: Preset, columns: list[str], specs: Mapping[str, object], result: ColumnMapping, used: set[str]
+) -> None:
+    """The dialect's columns, after the caller's forced mapping: a column the caller mapped, or a field
+    the caller forced, is left to the caller."""
+    named: dict[str, str] = {}
+    for column in columns:
+        named.setdefault(column.strip().casefold(), column)
+    for name, targets in preset.columns.items():
+        found = named.get(name.strip().casefold())
+        if found is None or found in used:
+            continue
+        column = found
+        took = False
+        for target in targets:
+            if target in result.forced or target in result.preset or (target not in specs and target != SALE_PRICE):
+                continue
+            if target == SALE_PRICE:
+                if result.sale_price is not None:
+                    continue
+                result.sale_price = column
+            else:
+                result.columns[target] = [column]
+            result.preset[target] = column
+            steps = tuple(preset.steps.get(name, ()))
+            result.matches.setdefault(target, {})[column] = ColumnMatch(
+                target, "dialect", preset.label, (preset.label,), steps=steps
+            )
+            took = True
+        if took:
+            used.add(column)
+    for name, why in preset.unmapped.items():
+        refused = named.get(name.strip().casefold())
+        if refused is not None and refused not in used:
+            result.reasons[refused] = why
+            used.add(refused)
 
 
 # ---- what the sampled values say ---------------------------------------------------------------------------
@@ -506,4 +569,4 @@ def _with(match: ColumnMatch, **changes: Any) -> ColumnMatch:
     return replace(match, **changes)
 
 
-__all__ = ["ColumnMapping", "ColumnMatch", "Matcher", "fold", "map_columns", "parse_map_options"]
+__all__ = ["ColumnMapping", "ColumnMatch", "Matcher", "Preset", "fold", "map_columns", "parse_map_options"]

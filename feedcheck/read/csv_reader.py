@@ -747,7 +747,7 @@ class CsvReader:
         scanned_lines = scanned.lines + lines_before
         culprit = int(scanned_lines[-1]) if not complete and len(scanned_lines) else None
         width = len(self.columns)
-        block_rows = max(1, self._limits.max_cells // max(width, 1))
+        block_rows = max(1, min(LINES, self._limits.max_cells // max(width, 1)))
         csv.field_size_limit(max(csv.field_size_limit(), self._limits.max_field_chars + 1))
         found_cr = [False]
         block: list[list[str]] = []

@@ -91,6 +91,7 @@ class Table:
     issues: list[RawIssue]
     multi: set[str] = field(default_factory=set)
     partial: bool = False  # only the first Limits.max_items records were kept (Limits.partial)
+    head: bytes = b""  # XML: the first bytes the record element was found in (the header a dialect reads)
 
 
 class Feed:
@@ -108,6 +109,7 @@ class Feed:
         self._batch_size = batch_size
         self._before = before
         self.multi: set[str] = set()
+        self.head = b""  # XML: the first bytes the record element was found in (the header a dialect reads)
 
     @property
     def columns(self) -> list[str]:
@@ -473,7 +475,9 @@ def _xml_feed(opened: Opened, head: bytes, options: ReadOptions, source: Source)
     source.bom = detect_bom(head)[0] is not None
     if item is None:  # a document with no record: the report says feed-empty
         empty = _Frames(pl.DataFrame(schema={LINE: pl.Int64()}), [], [], options.limits)
-        return Feed(source, empty, options.limits, options.batch_size, [])
+        feed = Feed(source, empty, options.limits, options.batch_size, [])
+        feed.head = head
+        return feed
     source.item_element = item.path
     reader: Reader | None = None
     if opened.plain_file is not None and options.workers > 1:
@@ -483,7 +487,9 @@ def _xml_feed(opened: Opened, head: bytes, options: ReadOptions, source: Source)
     if reader is None:
         progress = options.progress
         reader = XmlReader(lambda: opened.open(progress), item, options.limits, encoding, batch=options.batch_size)
-    return Feed(source, reader, options.limits, options.batch_size, [])
+    feed = Feed(source, reader, options.limits, options.batch_size, [])
+    feed.head = head
+    return feed
 
 
 def open_feed(source_like: SourceLike, options: ReadOptions) -> Feed:
@@ -524,7 +530,7 @@ def load(source_like: SourceLike, options: ReadOptions) -> Table:
         frame = pl.concat(frames, how="diagonal_relaxed").select(selected)
     else:
         frame = pl.DataFrame(schema={**dict.fromkeys(columns, pl.String()), LINE: pl.Int64()})
-    return Table(frame, columns, feed.source, feed.issues(), feed.multi, feed.partial)
+    return Table(frame, columns, feed.source, feed.issues(), feed.multi, feed.partial, head=feed.head)
 
 
 __all__ = ["LINE", "Feed", "ReadOptions", "Table", "load", "open_feed", "source_column"]

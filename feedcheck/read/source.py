@@ -83,6 +83,12 @@ class Source(BaseModel):
     above_header: list[str] = Field(
         default=[], description="CSV: the lines above the header, which hold no record (an export tool's title line)"
     )
+    dialect: str | None = Field(
+        None,
+        description="the published format the feed follows, recognised by its structure or forced: a stable id "
+        '("heureka", "shopify", "yml"; feedcheck dialects lists them), null when none',
+    )
+    dialect_name: str | None = Field(None, description='the dialect\'s display name ("Heureka", "Yandex YML")')
 
 
 def _damaged(compression: str, exc: BaseException) -> UnsupportedCompressionError:

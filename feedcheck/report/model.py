@@ -15,9 +15,12 @@ from feedcheck.read.source import Source
 
 class FieldMatch(BaseModel):
     method: Method = Field(
-        description="forced by the caller; the field's own name; a profile alias; a lexicon name; the sampled values"
+        description="forced by the caller; the feed's format (dialect) names this column; the field's own name; "
+        "a profile alias; a lexicon name; the sampled values"
     )
-    entry: str | None = Field(None, description="the profile alias or lexicon name the column name matched")
+    entry: str | None = Field(
+        None, description="the profile alias or lexicon name the column name matched; the dialect's name"
+    )
     languages: list[str] = Field(
         default=[], description="of the lexicon name: languages (ISO 639-1) or the networks / platforms it comes from"
     )
@@ -43,8 +46,8 @@ class FieldReport(BaseModel):
     )
     matched_by: str | None = Field(
         None,
-        description='how `column` was chosen: "forced", "name", "profile alias", "lexicon (de)" (the language or '
-        'platform of the name), "values"; null when no column',
+        description='how `column` was chosen: "forced", "dialect (Heureka)" (the feed\'s format names it), "name", '
+        '"profile alias", "lexicon (de)" (the language or platform of the name), "values"; null when no column',
     )
     match: FieldMatch | None = Field(None, description="the detail of `matched_by`")
 

@@ -42,10 +42,11 @@ def detected(report: ReportData) -> str:
 
 
 def describe_source(s: Source) -> str:
-    """What was detected about a source, on one line: ``CSV, delimiter ';', utf-8 with BOM``."""
-    parts = [s.format.upper()]
+    """What was detected about a source, on one line: ``CSV, delimiter ';', utf-8 with BOM``; the
+    published format it follows in parentheses: ``XML (Heureka), records <SHOPITEM> ...``."""
+    parts = [s.format.upper() + (f" ({s.dialect_name})" if s.dialect_name else "")]
     if s.sheet is not None:  # a spreadsheet: cells, no encoding nor delimiter
-        return f"{s.format.upper()}, sheet {s.sheet!r}"
+        return f"{parts[0]}, sheet {s.sheet!r}"
     if s.format == "csv" and s.delimiter is not None:
         parts.append("delimiter " + {"\t": "TAB", " ": "SPACE"}.get(s.delimiter, repr(s.delimiter)))
     if s.item_element:
