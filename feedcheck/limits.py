@@ -20,7 +20,7 @@ class Limits(CheckedModel):
     refused for its width), XML records of 8 MiB.
 
     Memory follows from them (measured, docs/performance.md and docs/upload-handler.md): one
-    batch (at most ``max_cells`` values, and at most 8 MiB of CSV or 5,000 XML records), plus
+    batch (at most ``max_cells`` values, and at most 8 MiB of CSV or 20,000 XML records), plus
     what the feed-level checks keep per product (the keys of the duplicate checks, about 100
     bytes per product, ``max_items``); for XML, plus up to 35 bytes per byte of the record being
     read (``max_record_bytes``).

@@ -863,7 +863,7 @@ def validate(
     ``sale_price_effective_date`` window is checked against, so that a report can be reproduced. With
     ``workers=2``, a plain XML file of 32 MB or more is read in two halves by two processes
     (the second a fresh Python interpreter); the report is the same. The feed is read and checked
-    batch by batch (at most 8 MiB of CSV or 5,000 XML records at once, fewer for wide records:
+    batch by batch (at most 8 MiB of CSV or 20,000 XML records at once, fewer for wide records:
     ``Limits.max_cells``); ``batch_size`` caps the records of a batch further. Memory depends on
     it; the report never does.
 

@@ -54,8 +54,7 @@ def test_a_header_wider_than_the_cell_cap_is_refused_with_its_shape() -> None:
     with pytest.raises(feedcheck.LimitExceededError) as caught:
         feedcheck.validate(HEADER + rows(5), limits=feedcheck.Limits(max_cells=2))
     assert str(caught.value) == (
-        "The feed has over 1 rows of 3 columns: more than 2 values, the limit feedcheck holds at once; "
-        "split the feed or raise the limit."
+        "One record of 3 columns is more than 2 values, the limit feedcheck holds at once; raise the limit."
     )
 
 
@@ -89,8 +88,7 @@ def test_an_xml_whose_fields_grow_is_read_in_batches_that_shrink() -> None:
     with pytest.raises(feedcheck.LimitExceededError) as caught:
         feedcheck.validate(feed, limits=feedcheck.Limits(max_cells=5))
     assert str(caught.value) == (
-        "The feed has over 1 rows of 6 columns: more than 5 values, the limit feedcheck holds at once; "
-        "split the feed or raise the limit."
+        "One record of 6 columns is more than 5 values, the limit feedcheck holds at once; raise the limit."
     )
 
 

@@ -281,11 +281,11 @@ def unique_names(names: list[str], line: int, issues: list[RawIssue] | Findings)
     return out
 
 
-def cells_refusal(limits: Limits, columns: int, rows: int) -> LimitExceededError:
-    """The refusal of a record holding more values than ``Limits.max_cells`` allows at once."""
+def cells_refusal(limits: Limits, columns: int) -> LimitExceededError:
+    """The refusal of a record wider than ``Limits.max_cells`` values, the most a batch holds."""
     return LimitExceededError(
-        f"The feed has over {rows:,} rows of {columns:,} columns: more than {limits.max_cells:,} values, "
-        "the limit feedcheck holds at once; split the feed or raise the limit."
+        f"One record of {columns:,} columns is more than {limits.max_cells:,} values, the limit feedcheck "
+        "holds at once; raise the limit."
     )
 
 
@@ -301,6 +301,9 @@ LONGEST_RECORD = 32 << 20
 # so that a chunk of 8 MiB of blank lines would take 1.6 GB at once.
 LINES = 100_000
 READ = 256 << 10  # bytes read at once
+# Values the lenient reader holds as Python strings at once (about 50 bytes each, where polars
+# takes 16): its blocks are smaller than the fast path's batches.
+LENIENT_CELLS = 500_000
 
 
 def _polars_read(chunk: bytes, delimiter: str, names: list[str]) -> pl.DataFrame | None:
@@ -588,7 +591,7 @@ class CsvReader:
                 f"The header has {len(self.columns):,} columns, over the limit of {self._limits.max_columns:,}."
             )
         if len(self.columns) > self._limits.max_cells:
-            raise cells_refusal(self._limits, len(self.columns), 1)
+            raise cells_refusal(self._limits, len(self.columns))
         cut = int(sc.ends[at]) + 1
         rest = chunk[cut:] if cut < len(chunk) else b""
         return rest, lines_before + chunk.count(b"\n", 0, cut)
@@ -747,7 +750,7 @@ class CsvReader:
         scanned_lines = scanned.lines + lines_before
         culprit = int(scanned_lines[-1]) if not complete and len(scanned_lines) else None
         width = len(self.columns)
-        block_rows = max(1, min(LINES, self._limits.max_cells // max(width, 1)))
+        block_rows = max(1, min(LINES, min(LENIENT_CELLS, self._limits.max_cells) // max(width, 1)))
         csv.field_size_limit(max(csv.field_size_limit(), self._limits.max_field_chars + 1))
         found_cr = [False]
         block: list[list[str]] = []

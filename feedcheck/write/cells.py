@@ -38,7 +38,8 @@ def neutralise(frame: pl.DataFrame) -> pl.DataFrame:
 def neutralised_counts(frame: pl.DataFrame) -> dict[str, int]:
     """Per column, the cells :func:`neutralise` changes (columns with none left out)."""
     names = [c for c, dtype in frame.schema.items() if dtype == pl.String]
-    hit = [c for c in names if c in columns_matching(frame, dict.fromkeys(names, FORMULA_START))]
+    matching = columns_matching(frame, dict.fromkeys(names, FORMULA_START))  # one pass, not one per column
+    hit = [c for c in names if c in matching]
     if not hit:
         return {}
     counts = frame.select(formula_like(pl.col(c)).sum().alias(c) for c in hit).row(0, named=True)
