@@ -285,6 +285,7 @@ class Mapper:
         preset: Preset | None = None,
     ) -> None:
         self.profile = profile
+        self._first_seen = feed.first_seen
         self._nested = feed.source.format == "xml"
         self._reserved = companion_names(profile)
         fields = {spec.name for spec in profile.fields}
@@ -311,10 +312,17 @@ class Mapper:
         self.considered = set(columns)
 
     def update(self, columns: Sequence[str]) -> list[str]:
-        """Map the columns not seen before; return the fields that got their first column."""
+        """Map the columns not seen before, one at a time in the order records first held them
+        (so that the first to appear takes a field, whatever the batches); return the fields that
+        got their first column."""
         new = [c for c in columns if c not in self.considered]
-        if not new:
-            return []
+        order = {c: i for i, c in enumerate(columns)}
+        added: list[str] = []
+        for column in sorted(new, key=lambda c: (self._first_seen(c), order[c])):
+            added += self._update([column])
+        return added
+
+    def _update(self, new: list[str]) -> list[str]:
         self.considered.update(new)
         forced = {c: f for c, f in self._pending.items() if _has_column(new, c)}
         for c in forced:
@@ -684,16 +692,19 @@ def analyse(
     tally.keep_records = sink is not None and feed.source.format == "xml"
     state = _State(prof, currency, day, tally, read.recognised)
     reader_rows = _ReaderRows(feed, sink)
-    canonical_sample: pl.DataFrame | None = build_canonical(sample, feed.multi, mapper.mapping, prof).frame
-    # The sample's records are freed once decided on (each batch is freed once checked): a
-    # frame derived from a batch keeps all its strings alive.
-    sample = sample.clear()
-    read.sample = sample
+    read.sample = sample.clear()
+    decided = False
     for batch in read.batches(chain(_handed_on(buffered), batches), reader_rows):
         added = mapper.update([*feed.columns, *read.added])
         canonical = build_canonical(batch, feed.multi, mapper.mapping, prof, tally.items + 1)
-        ctx = state.refresh(canonical, mapper.mapping, canonical_sample)
         canonical_sample = None
+        if not decided:  # the feed's facts, on the sample, with every column mapped so far
+            canonical_sample = build_canonical(sample, feed.multi, mapper.mapping, prof).frame
+            # The sample's records are freed once decided on (each batch is freed once checked):
+            # a frame derived from a batch keeps all its strings alive.
+            sample, decided = sample.clear(), True
+        ctx = state.refresh(canonical, mapper.mapping, canonical_sample)
+        del canonical_sample
         for name in added:
             spec = prof.field(name)
             if spec is not None:

@@ -160,3 +160,42 @@ def test_a_column_first_seen_after_the_sample_is_mapped_the_same_way(monkeypatch
     assert empty.count == 1500
     assert [e.item for e in empty.examples] == [1, 2, 3, 4, 5]
     check_invariance(feed, monkeypatch, sizes=(999, 1001), chunks=(64,))
+
+
+def _late_feed(extra: dict[int, str], n: int) -> bytes:
+    items = "".join(
+        f"<item><id>P{i}</id><title>Lamp {i}</title><link>https://x.fr/p/{i}</link>"
+        f"<image_link>https://x.fr/i/{i}.jpg</image_link><price>10.90 EUR</price>{extra.get(i, '')}</item>"
+        for i in range(n)
+    )
+    return f"<rss><channel>{items}</channel></rss>".encode()
+
+
+def test_a_price_field_first_seen_after_the_sample_in_the_first_batch_is_read() -> None:
+    """Found by a break-it review: a sale price first seen at record 1,002, read ahead in the
+    first batch, was mapped before the feed's facts were decided on a sample built without it
+    (an InternalError); the report is now the one of batches of 2."""
+    feed = _late_feed({1001: "<sale_price>5.00 EUR</sale_price>"}, 1002)
+    whole = feedcheck.validate(feed, today=TODAY)
+    assert whole.items == 1002
+    small = feedcheck.validate(feed, batch_size=2, today=TODAY)
+    assert whole.model_dump(exclude={"duration_seconds"}) == small.model_dump(exclude={"duration_seconds"})
+
+
+@pytest.mark.parametrize("batch_size", [None, 2, 1])
+def test_late_columns_competing_for_a_field_the_first_seen_takes_it(batch_size: int | None) -> None:
+    """manufacturer (record 1,002) and brand (record 1,003) both name the brand: the first to
+    appear takes it whatever the batches; the other is listed unmapped, its value not lost."""
+    feed = _late_feed({1001: "<manufacturer>Acme</manufacturer>", 1002: "<brand>Bolt</brand>"}, 1003)
+    report = feedcheck.validate(feed, batch_size=batch_size)
+    brand = next(f for f in report.fields if f.field == "brand")
+    assert (brand.column, brand.fallbacks, brand.filled) == ("manufacturer", [], 1)
+    assert report.unmapped_columns == ["brand"]
+
+
+def test_a_header_cell_longer_than_pythons_csv_limit_is_read(tmp_path: Path) -> None:
+    """Python's csv module refuses fields over 128 KiB unless told otherwise (an InternalError)."""
+    feed = tmp_path / "h.csv"
+    feed.write_bytes(b"id,title,price," + b"a" * 200_000 + b"\n1,t,1 EUR,x\n")
+    report = feedcheck.validate(feed)
+    assert (report.items, len(report.columns[-1])) == (1, 200_000)

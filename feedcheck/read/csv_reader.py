@@ -234,6 +234,8 @@ def _python_rows(text: str, delimiter: str) -> Iterator[tuple[list[str], int]]:
 
 
 def _header_names(raw: str, delimiter: str) -> list[str]:
+    # Python's csv refuses a field over 128 KiB by default: a header cell may be as long as its line.
+    csv.field_size_limit(max(csv.field_size_limit(), len(raw) + 1))
     return next((row for row, _ in _python_rows(raw, delimiter)), [])
 
 
@@ -398,6 +400,23 @@ def _lenient_errors(exc: UnicodeError) -> tuple[str, int]:
 
 
 codecs.register_error("feedcheck-cp1252-lenient", _lenient_errors)
+
+
+def _first_strict_failure(chunk: bytes, scanned: _Scan, delimiter: str, lines_before: int) -> int:
+    """The line of the first record of ``chunk`` that Python's csv module refuses in strict mode
+    (a quote inside a field, text after a closing quote): the record polars refused, whatever
+    the chunk it came in. Only records holding a quote are tried; the chunk's first record when
+    none is refused."""
+    quoted = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 34)
+    for i in np.unique(np.searchsorted(scanned.ends, quoted, side="left")):
+        if i >= len(scanned.starts):
+            break
+        text = chunk[int(scanned.starts[i]) : int(scanned.ends[i])].decode("utf-8", errors="replace")
+        try:
+            list(csv.reader([text.rstrip("\r")], delimiter=delimiter, quotechar='"', strict=True))
+        except csv.Error:
+            return int(scanned.lines[i]) + lines_before
+    return int(scanned.lines[0]) + lines_before if len(scanned.lines) else lines_before + 1
 
 
 def chunk_size(limits: Limits) -> int:
@@ -779,7 +798,9 @@ class CsvReader:
                     culprit = previous_start if index else start
                 previous_start = start
                 index += 1
-                if not row or (len(row) == 1 and not row[0].strip()):
+                # csv gives [] for an empty line and [""] for a quoted empty value: a record, as
+                # the fast path reads it.
+                if not row or (len(row) == 1 and row[0] != "" and not row[0].strip()):
                     if not self._pending_blank_count:
                         self._pending_blank_first = start
                     self._pending_blank_count += 1
@@ -808,7 +829,7 @@ class CsvReader:
         if _Utf8Errors.local.count:
             self._bad_bytes([], _Utf8Errors.local.count)
         if culprit is None:  # polars refused the chunk though the scan and the rows agree
-            culprit = int(scanned_lines[0]) if len(scanned_lines) else lines_before + 1
+            culprit = _first_strict_failure(chunk, scanned, self.delimiter, lines_before)
         self.findings.add("csv-unbalanced-quotes", [culprit], 1, rows=pl.DataFrame({"line": [culprit]}))
 
     def _lenient_batch(self, block: list[list[str]], lines: array[int], counts: array[int], cr: bool) -> pl.DataFrame:
@@ -825,7 +846,18 @@ class CsvReader:
             frame = frame.with_columns(pl.all().str.replace_all(_CR_STANDIN, "\r", literal=True))
         line_numbers = np.frombuffer(lines, dtype=np.int64).copy()
         fields = np.frombuffer(counts, dtype=np.int64)
-        ragged = np.flatnonzero(fields != width)
+        # One empty field more than the header, as the fast path's byte test finds it: a
+        # trailing delimiter, not a ragged row (whichever path a chunk takes, the same finding).
+        trailing = np.fromiter((len(r) == width + 1 and r[-1] == "" for r in block), dtype=bool, count=len(block))
+        if trailing.any():
+            hits = np.flatnonzero(trailing)
+            self.findings.add(
+                "csv-trailing-delimiter",
+                [int(line_numbers[i]) for i in hits[:EXAMPLE_LINES]],
+                int(hits.size),
+                rows=pl.DataFrame({"line": line_numbers[hits]}, schema={"line": pl.Int64}),
+            )
+        ragged = np.flatnonzero((fields != width) & ~trailing)
         if ragged.size:
             every = pl.DataFrame({"line": line_numbers[ragged], "fields": fields[ragged]}).select(
                 pl.col("line").cast(pl.Int64), (pl.col("fields").cast(pl.String) + " fields").alias("value")
