@@ -675,14 +675,18 @@ class CsvReader:
     ) -> None:
         """Ragged rows, trailing delimiters and blank lines of one chunk; blank lines after the
         last record of the file are just its end, so they wait for a record to follow."""
-        expected = len(self.columns)
+        self._shape_findings(lines, fields, trailing, data_rows)
+        self._blank_lines(lines, blank, data_rows)
+
+    def _shape_findings(self, lines: np.ndarray, fields: np.ndarray, trailing: np.ndarray, rows: np.ndarray) -> None:
+        """Trailing delimiters and ragged rows among ``rows`` (a mask), for either path."""
         if trailing.any():
             hits = np.flatnonzero(trailing)
             every = pl.DataFrame({"line": lines[hits]}, schema={"line": pl.Int64})
             self.findings.add(
                 "csv-trailing-delimiter", [int(lines[i]) for i in hits[:EXAMPLE_LINES]], int(hits.size), rows=every
             )
-        ragged = np.flatnonzero(data_rows & (fields != expected) & ~trailing)
+        ragged = np.flatnonzero(rows & (fields != len(self.columns)) & ~trailing)
         if ragged.size:
             every = pl.DataFrame({"line": lines[ragged], "fields": fields[ragged]}).select(
                 pl.col("line").cast(pl.Int64), (pl.col("fields").cast(pl.String) + " fields").alias("value")
@@ -694,7 +698,6 @@ class CsvReader:
                 [f"{int(fields[i])} fields" for i in ragged[:EXAMPLE_LINES]],
                 rows=every,
             )
-        self._blank_lines(lines, blank, data_rows)
 
     def _blank_lines(self, lines: np.ndarray, blank: np.ndarray, data_rows: np.ndarray) -> None:
         """Blank lines are reported once a record follows them (those at the end of the file are
@@ -849,26 +852,7 @@ class CsvReader:
         # One empty field more than the header, as the fast path's byte test finds it: a
         # trailing delimiter, not a ragged row (whichever path a chunk takes, the same finding).
         trailing = np.fromiter((len(r) == width + 1 and r[-1] == "" for r in block), dtype=bool, count=len(block))
-        if trailing.any():
-            hits = np.flatnonzero(trailing)
-            self.findings.add(
-                "csv-trailing-delimiter",
-                [int(line_numbers[i]) for i in hits[:EXAMPLE_LINES]],
-                int(hits.size),
-                rows=pl.DataFrame({"line": line_numbers[hits]}, schema={"line": pl.Int64}),
-            )
-        ragged = np.flatnonzero((fields != width) & ~trailing)
-        if ragged.size:
-            every = pl.DataFrame({"line": line_numbers[ragged], "fields": fields[ragged]}).select(
-                pl.col("line").cast(pl.Int64), (pl.col("fields").cast(pl.String) + " fields").alias("value")
-            )
-            self.findings.add(
-                "csv-ragged-row",
-                [int(line_numbers[i]) for i in ragged[:EXAMPLE_LINES]],
-                int(ragged.size),
-                [f"{int(fields[i])} fields" for i in ragged[:EXAMPLE_LINES]],
-                rows=every,
-            )
+        self._shape_findings(line_numbers, fields, trailing, np.ones(len(block), dtype=bool))
         frame = frame.with_columns(pl.Series(LINE, line_numbers, dtype=pl.Int64))
         keep = self._count(frame.height)
         return frame if keep == frame.height else frame.head(keep)
