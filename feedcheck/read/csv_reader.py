@@ -419,12 +419,8 @@ def _first_strict_failure(chunk: bytes, scanned: _Scan, delimiter: str, lines_be
     return int(scanned.lines[0]) + lines_before if len(scanned.lines) else lines_before + 1
 
 
-def chunk_size(limits: Limits) -> int:
-    """Bytes per chunk: :data:`CHUNK`. The values of a chunk are capped by its lines instead
-    (``Limits.max_cells`` divided by the header's columns, see ``CsvReader._lines``): a cap on
-    bytes alone would cut narrow feeds into needlessly many batches."""
-    del limits
-    return CHUNK
+def _joined(parts: list[bytes]) -> bytes:
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 class CsvReader:
@@ -461,7 +457,9 @@ class CsvReader:
         self._wanted_header = header_line
         self._forced = forced
         self._chunk = chunk
-        self._size = chunk or CHUNK  # bytes read at a time: chunk_size() once the header is known
+        # Bytes per chunk. Its values are capped by its lines instead (self._lines): a cap on
+        # bytes alone would cut narrow feeds into needlessly many batches.
+        self._size = chunk or CHUNK
         self.findings = Findings()
         self.columns: list[str] = []
         self.header_line = 0
@@ -494,7 +492,7 @@ class CsvReader:
             data = self._stream.read(min(self._size, READ))
             if not data:
                 if parts:
-                    yield (parts[0] if len(parts) == 1 else b"".join(parts)), lines_before, True
+                    yield _joined(parts), lines_before, True
                     lines_before += part_lines
                 if self._carry:
                     tail, self._carry = self._carry, b""
@@ -517,7 +515,7 @@ class CsvReader:
                 if part_bytes >= self._size or part_lines >= self._lines:
                     # Everything read is in the parts or the carry: the lenient reader, should
                     # it take over from this chunk, goes on with the carry.
-                    yield (parts[0] if len(parts) == 1 else b"".join(parts)), lines_before, True
+                    yield _joined(parts), lines_before, True
                     lines_before += part_lines
                     parts, part_bytes, part_lines = [], 0, 0
             else:
@@ -526,7 +524,7 @@ class CsvReader:
                 carry_newlines += int(newlines.size)
                 if len(self._carry) > LONGEST_RECORD:
                     if parts:
-                        yield (parts[0] if len(parts) == 1 else b"".join(parts)), lines_before, True
+                        yield _joined(parts), lines_before, True
                         lines_before += part_lines
                         parts = []
                     tail, self._carry = self._carry, b""
@@ -537,6 +535,7 @@ class CsvReader:
 
     def batches(self) -> Iterator[pl.DataFrame]:
         first = True
+        rows = 1  # records per batch, once the header is known
         chunks = self._chunks()
         for chunk, lines_before, complete in chunks:
             if first:
@@ -549,18 +548,16 @@ class CsvReader:
                     chunk, complete = chunk + more[0], more[2]
                 chunk, lines_before = self._read_header(chunk, lines_before)
                 first = False
-                if self._chunk is None:
-                    self._size = chunk_size(self._limits)
-                self._lines = max(1, min(LINES, self._limits.max_cells // max(len(self.columns), 1)))
+                rows = max(1, self._limits.max_cells // max(len(self.columns), 1))  # per batch
+                self._lines = min(LINES, rows)
                 if not chunk:
                     continue
             frame = self._fast(chunk, lines_before) if complete else None
             if frame is None:
                 yield from self._lenient(chunk, lines_before, complete)
                 return
-            # A chunk holds at most as many values as bytes; a cap below the smallest chunk still
-            # holds: the frame is handed on in slices (views, no copy) of at most max_cells values.
-            rows = max(1, self._limits.max_cells // max(len(self.columns), 1))
+            # The first chunk was read before the header said how wide a row is: the frame is
+            # handed on in slices (views, no copy) of at most max_cells values.
             for start in range(0, frame.height, rows):
                 yield frame.slice(start, rows)
             if self.partial:
