@@ -198,7 +198,7 @@ CODES: dict[str, Code] = {
             "feed-currency-missing",
             _E,
             "price",
-            "The feed never says its currency ({count} product(s) have prices without one); pass --currency",
+            "The feed never says its currency ({count} product(s) have amounts without one); pass --currency",
         ),
         Code(
             "sale-price-outside-window",
